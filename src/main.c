@@ -17,9 +17,16 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(MoonApplication) app = NULL;
+  const char *localedir;
+
+  /* _build/run points MOONCHAT_LOCALEDIR at the build tree's catalogues so an
+   * uninstalled build speaks the user's language too. */
+  localedir = g_getenv ("MOONCHAT_LOCALEDIR");
+  if (localedir == NULL || localedir[0] == '\0')
+    localedir = LOCALEDIR;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
