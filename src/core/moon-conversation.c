@@ -1820,7 +1820,7 @@ moon_conversation_new_from_json (JsonObject  *root,
     }
 
   if (moon_json_get_double (root, "version", &version) != MOON_JSON_FIELD_OK ||
-      version < 1 || isnan (version))
+      !(version >= 1))
     {
       g_set_error_literal (error, MOON_HISTORY_ERROR, MOON_HISTORY_ERROR_INVALID,
                            _("The conversation file has no valid version"));
@@ -1838,11 +1838,11 @@ moon_conversation_new_from_json (JsonObject  *root,
   self = g_object_new (MOON_TYPE_CONVERSATION, NULL);
   self->is_loaded = TRUE;
 
-  if ((gint64) floor (version) > MOON_CONVERSATION_VERSION)
+  if (version >= MOON_CONVERSATION_VERSION + 1)
     g_set_error (&problem, MOON_HISTORY_ERROR, MOON_HISTORY_ERROR_NEWER_VERSION,
                  _("This conversation was saved by a newer version of Moonchat (file format %d); "
                    "it is shown read-only so that nothing in it is lost"),
-                 (int) MIN (floor (version), G_MAXINT));
+                 (int) MIN (version, (double) G_MAXINT));
 
   switch (moon_json_get_string (root, "id", &id))
     {
