@@ -724,6 +724,26 @@ read_index (const char *path)
   return records;
 }
 
+/* Background work that must not keep the store alive (watching, the
+ * index) holds it weakly. */
+static GWeakRef *
+weak_ref_new (gpointer object)
+{
+  GWeakRef *weak = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (weak, object);
+  return weak;
+}
+
+static void
+weak_ref_free (GWeakRef *weak)
+{
+  g_weak_ref_clear (weak);
+  g_free (weak);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GWeakRef, weak_ref_free)
+
 /* ------------------------------------------------------------------------ */
 /* Entries                                                                 */
 /* ------------------------------------------------------------------------ */
@@ -1264,17 +1284,29 @@ schedule_save (Entry *entry)
 /* The index                                                               */
 /* ------------------------------------------------------------------------ */
 
+typedef struct
+{
+  char      *path;
+  GPtrArray *records;
+} IndexData;
+
+static void
+index_data_free (IndexData *data)
+{
+  g_free (data->path);
+  g_clear_pointer (&data->records, g_ptr_array_unref);
+  g_free (data);
+}
+
 static void
 index_write_thread (GTask        *task,
                     gpointer      source_object,
                     gpointer      task_data,
                     GCancellable *cancellable)
 {
-  GPtrArray *records = task_data;
-  MoonConversationStore *self = source_object;
-  g_autofree char *path = g_file_get_path (self->index_file);
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autoptr(GBytes) bytes = render_index (records);
+  IndexData *data = task_data;
+  g_autofree char *dir = g_path_get_dirname (data->path);
+  g_autoptr(GBytes) bytes = render_index (data->records);
   g_autoptr(GError) error = NULL;
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
@@ -1284,7 +1316,7 @@ index_write_thread (GTask        *task,
       return;
     }
 
-  if (!write_file_atomically (path, bytes, NULL, NULL, &error))
+  if (!write_file_atomically (data->path, bytes, NULL, NULL, &error))
     g_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_boolean (task, TRUE);
@@ -1314,14 +1346,18 @@ index_write_cb (GObject      *object,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  MoonConversationStore *self = MOON_CONVERSATION_STORE (object);
+  g_autoptr(GWeakRef) weak = user_data;
+  g_autoptr(MoonConversationStore) self = g_weak_ref_get (weak);
   g_autoptr(GError) error = NULL;
-
-  self->index_writing = FALSE;
 
   /* The index is a cache; failing to write it costs only start-up time. */
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     g_message ("Could not write the conversation index: %s", error->message);
+
+  if (self == NULL)
+    return;
+
+  self->index_writing = FALSE;
 
   if (self->index_dirty && !self->disposed)
     schedule_index_save (self);
@@ -1333,6 +1369,7 @@ static void
 index_write_now (MoonConversationStore *self)
 {
   g_autoptr(GTask) task = NULL;
+  IndexData *data;
 
   g_clear_handle_id (&self->index_source, g_source_remove);
 
@@ -1342,9 +1379,13 @@ index_write_now (MoonConversationStore *self)
   self->index_dirty = FALSE;
   self->index_writing = TRUE;
 
-  task = g_task_new (self, NULL, index_write_cb, NULL);
+  data = g_new0 (IndexData, 1);
+  data->path = g_file_get_path (self->index_file);
+  data->records = collect_records (self);
+
+  task = g_task_new (NULL, NULL, index_write_cb, weak_ref_new (self));
   g_task_set_source_tag (task, index_write_now);
-  g_task_set_task_data (task, collect_records (self), (GDestroyNotify) g_ptr_array_unref);
+  g_task_set_task_data (task, data, (GDestroyNotify) index_data_free);
   g_task_run_in_thread (task, index_write_thread);
 }
 
@@ -2191,8 +2232,12 @@ check_cb (GObject      *object,
           GAsyncResult *result,
           gpointer      user_data)
 {
-  MoonConversationStore *self = MOON_CONVERSATION_STORE (object);
+  g_autoptr(GWeakRef) weak = user_data;
+  g_autoptr(MoonConversationStore) self = g_weak_ref_get (weak);
   GPtrArray *items = g_task_get_task_data (G_TASK (result));
+
+  if (self == NULL)
+    return;
 
   self->checking = FALSE;
 
@@ -2241,7 +2286,7 @@ check_timeout_cb (gpointer user_data)
   g_hash_table_remove_all (self->pending_checks);
 
   self->checking = TRUE;
-  task = g_task_new (self, NULL, check_cb, NULL);
+  task = g_task_new (NULL, NULL, check_cb, weak_ref_new (self));
   g_task_set_source_tag (task, check_timeout_cb);
   g_task_set_task_data (task, g_steal_pointer (&items), (GDestroyNotify) g_ptr_array_unref);
   g_task_run_in_thread (task, check_thread);
