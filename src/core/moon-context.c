@@ -462,6 +462,13 @@ moon_context_plan_init (MoonContextPlan *self)
   self->summary_end = -1;
 }
 
+static void
+unref_item (gpointer item)
+{
+  if (item != NULL)
+    g_object_unref (item);
+}
+
 static GType
 plan_get_item_type (GListModel *model)
 {
@@ -489,7 +496,7 @@ plan_get_item (GListModel *model,
 
   if (self->items == NULL)
     {
-      self->items = g_ptr_array_new_with_free_func (g_object_unref);
+      self->items = g_ptr_array_new_with_free_func (unref_item);
       g_ptr_array_set_size (self->items, self->messages->len);
     }
 
@@ -1508,8 +1515,7 @@ moon_context_plan (MoonContext            *self,
   /* Never start with a reply whose question was left out. */
   if (kept_from > 0)
     {
-      while (kept_from < units->len && g_array_index (units, Unit, kept_from).is_reply &&
-             !(mode == MOON_CONTEXT_MODE_PREVIEW && kept_from == units->len - 1 && FALSE))
+      while (kept_from < units->len && g_array_index (units, Unit, kept_from).is_reply)
         {
           Unit *unit = &g_array_index (units, Unit, kept_from);
 
@@ -1645,7 +1651,11 @@ moon_context_plan (MoonContext            *self,
 
   if (limits->known && !limits->fixed_sampling &&
       moon_conversation_get_temperature (conversation) >= 0)
-    json_object_set_double_member (body, "temperature", moon_conversation_get_temperature (conversation));
+    {
+      /* Kimi's range is [0, 1] (kimi-api.md §1.1). */
+      json_object_set_double_member (body, "temperature",
+                                     MIN (moon_conversation_get_temperature (conversation), 1.0));
+    }
 
   if (limits->known && limits->thinking == MOON_MODEL_THINKING_SWITCHABLE)
     {
