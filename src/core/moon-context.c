@@ -1061,13 +1061,29 @@ is_sendable (MoonMessage *message)
     }
 }
 
-static JsonNode *
-message_to_wire (MoonMessage *message,
-                 gboolean     with_reasoning)
+/**
+ * moon_context_message_to_json:
+ * @message: a message
+ * @with_reasoning: whether to include `reasoning_content`
+ *
+ * The message as one element of a request's `messages`: role, content,
+ * name, and the tool calls or tool call id. No Moonchat-only fields.
+ *
+ * Returns: (transfer full): a JSON object node
+ */
+JsonNode *
+moon_context_message_to_json (MoonMessage *message,
+                              gboolean     with_reasoning)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  MoonMessageRole role = moon_message_get_role (message);
-  const char *name = moon_message_get_name (message);
+  g_autoptr(JsonBuilder) builder = NULL;
+  MoonMessageRole role;
+  const char *name;
+
+  g_return_val_if_fail (MOON_IS_MESSAGE (message), NULL);
+
+  builder = json_builder_new ();
+  role = moon_message_get_role (message);
+  name = moon_message_get_name (message);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "role");
@@ -1093,10 +1109,15 @@ message_to_wire (MoonMessage *message,
 
       if (has_tool_calls (message))
         {
-          JsonNode *calls = json_node_new (JSON_NODE_ARRAY);
+          g_autoptr(JsonNode) shared = json_node_new (JSON_NODE_ARRAY);
+          g_autofree char *text = NULL;
+          JsonNode *calls;
 
-          /* Echoed exactly as received (kimi-api.md §1.2). */
-          json_node_set_array (calls, moon_message_get_tool_calls (message));
+          /* Echoed exactly as received (kimi-api.md §1.2), as a copy: a body
+           * may be sealed, and the message's own array must stay mutable. */
+          json_node_set_array (shared, moon_message_get_tool_calls (message));
+          text = json_to_string (shared, FALSE);
+          calls = json_from_string (text, NULL);
           json_builder_set_member_name (builder, "tool_calls");
           json_builder_add_value (builder, calls);
         }
@@ -1581,7 +1602,7 @@ moon_context_plan (MoonContext            *self,
 
       if (entry->status == MOON_CONTEXT_STATUS_SYSTEM)
         {
-          json_array_add_element (wire, message_to_wire (g_ptr_array_index (plan->messages, i), FALSE));
+          json_array_add_element (wire, moon_context_message_to_json (g_ptr_array_index (plan->messages, i), FALSE));
           plan->n_sent++;
         }
     }
@@ -1617,7 +1638,7 @@ moon_context_plan (MoonContext            *self,
                            moon_message_get_role (message) == MOON_MESSAGE_ROLE_ASSISTANT &&
                            has_tool_calls (message);
           entry->status = MOON_CONTEXT_STATUS_SENT;
-          json_array_add_element (wire, message_to_wire (message, with_reasoning));
+          json_array_add_element (wire, moon_context_message_to_json (message, with_reasoning));
           plan->n_sent++;
         }
     }

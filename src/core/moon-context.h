@@ -114,6 +114,8 @@ GType        moon_context_status_get_type   (void) G_GNUC_CONST;
 void         moon_model_limits_init_unknown (MoonModelLimits   *limits);
 const char  *moon_context_status_describe   (MoonContextStatus  status);
 gboolean     moon_context_status_is_sent    (MoonContextStatus  status);
+JsonNode    *moon_context_message_to_json   (MoonMessage       *message,
+                                             gboolean           with_reasoning);
 
 /* MoonContextItem: one message of a plan, for list views. */
 
