@@ -358,7 +358,7 @@ start_completion (GTask *task)
       return;
     }
 
-  data->completion = moon_client_new_completion (self->client, moon_context_plan_get_body (data->plan));
+  data->completion = moon_client_new_completion_for_bytes (self->client, moon_context_plan_get_bytes (data->plan));
   data->handlers[0] = g_signal_connect (data->completion, "content-delta",
                                         G_CALLBACK (content_delta_cb), data);
   data->handlers[1] = g_signal_connect (data->completion, "reasoning-delta",

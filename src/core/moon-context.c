@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "moon-context.h"
@@ -319,7 +321,8 @@ struct _MoonContextPlan
   GPtrArray       *messages;  /* the conversation's messages when planned */
   GArray          *entries;   /* Entry per message */
   GPtrArray       *items;     /* MoonContextItem per message, made on demand */
-  JsonNode        *body;
+  GBytes          *body_bytes;
+  JsonNode        *body;      /* parsed from body_bytes on demand */
 
   guint            estimated_prompt_tokens;
   guint            history_budget;
@@ -366,6 +369,7 @@ moon_context_plan_finalize (GObject *object)
   g_clear_pointer (&self->entries, g_array_unref);
   g_clear_pointer (&self->items, g_ptr_array_unref);
   g_clear_pointer (&self->body, json_node_unref);
+  g_clear_pointer (&self->body_bytes, g_bytes_unref);
 
   G_OBJECT_CLASS (moon_context_plan_parent_class)->finalize (object);
 }
@@ -527,13 +531,44 @@ plan_list_model_iface_init (GListModelInterface *iface)
  * moon_context_plan_get_body:
  * @self: a #MoonContextPlan
  *
+ * The request body as a JSON tree, made from moon_context_plan_get_bytes()
+ * the first time it is asked for.
+ *
  * Returns: (transfer none): the request body (a JSON object)
  */
 JsonNode *
 moon_context_plan_get_body (MoonContextPlan *self)
 {
   g_return_val_if_fail (MOON_IS_CONTEXT_PLAN (self), NULL);
+
+  if (self->body == NULL)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+      g_autoptr(GError) error = NULL;
+      gsize length;
+      const char *text = g_bytes_get_data (self->body_bytes, &length);
+
+      if (!json_parser_load_from_data (parser, text, length, &error))
+        g_critical ("A request body that does not parse: %s", error->message);
+      else
+        self->body = json_node_ref (json_parser_get_root (parser));
+    }
+
   return self->body;
+}
+
+/**
+ * moon_context_plan_get_bytes:
+ * @self: a #MoonContextPlan
+ *
+ * Returns: (transfer none): the request body as compact JSON text (UTF-8),
+ *   ready for moon_client_new_completion_for_bytes()
+ */
+GBytes *
+moon_context_plan_get_bytes (MoonContextPlan *self)
+{
+  g_return_val_if_fail (MOON_IS_CONTEXT_PLAN (self), NULL);
+  return self->body_bytes;
 }
 
 /**
@@ -548,7 +583,10 @@ moon_context_plan_to_string (MoonContextPlan *self,
                              gboolean         pretty)
 {
   g_return_val_if_fail (MOON_IS_CONTEXT_PLAN (self), NULL);
-  return json_to_string (self->body, pretty);
+
+  if (!pretty)
+    return g_strndup (g_bytes_get_data (self->body_bytes, NULL), g_bytes_get_size (self->body_bytes));
+  return json_to_string (moon_context_plan_get_body (self), TRUE);
 }
 
 /**
@@ -1226,6 +1264,235 @@ find_position (MoonConversation *conversation,
   return position;
 }
 
+/* A small JSON writer for the body. */
+
+static void
+append_json_string (GString    *out,
+                    const char *text,
+                    gssize      length)
+{
+  const char *p;
+  const char *end;
+  const char *run;
+
+  if (text == NULL)
+    text = "";
+  if (length < 0)
+    length = strlen (text);
+
+  p = run = text;
+  end = text + length;
+  g_string_append_c (out, '"');
+
+  for (; p < end; p++)
+    {
+      guchar c = *p;
+
+      if (c >= 0x20 && c != '"' && c != '\\')
+        continue;
+
+      g_string_append_len (out, run, p - run);
+      run = p + 1;
+
+      switch (c)
+        {
+        case '"':
+          g_string_append (out, "\\\"");
+          break;
+        case '\\':
+          g_string_append (out, "\\\\");
+          break;
+        case '\n':
+          g_string_append (out, "\\n");
+          break;
+        case '\r':
+          g_string_append (out, "\\r");
+          break;
+        case '\t':
+          g_string_append (out, "\\t");
+          break;
+        default:
+          g_string_append_printf (out, "\\u%04x", c);
+          break;
+        }
+    }
+
+  g_string_append_len (out, run, p - run);
+  g_string_append_c (out, '"');
+}
+
+static void
+append_json_double (GString *out,
+                    double   value)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+  /* The shortest text that reads back as the same number: 0.6, not
+   * 0.59999999999999998. */
+  for (int digits = 1; digits <= 17; digits++)
+    {
+      g_autofree char *format = g_strdup_printf ("%%.%dg", digits);
+
+      g_ascii_formatd (buffer, sizeof buffer, format, value);
+      if (g_ascii_strtod (buffer, NULL) == value)
+        break;
+    }
+
+  g_string_append (out, buffer);
+  if (strpbrk (buffer, ".eEn") == NULL)
+    g_string_append (out, ".0");
+}
+
+static inline void
+begin_element (GString  *out,
+               gboolean *first)
+{
+  if (!*first)
+    g_string_append_c (out, ',');
+  *first = FALSE;
+}
+
+static void
+append_node (GString  *out,
+             gboolean *first,
+             JsonNode *node)
+{
+  g_autofree char *text = json_to_string (node, FALSE);
+
+  begin_element (out, first);
+  g_string_append (out, text);
+}
+
+static void
+append_system (GString    *out,
+               gboolean   *first,
+               const char *text)
+{
+  begin_element (out, first);
+  g_string_append (out, "{\"role\":\"system\",\"content\":");
+  append_json_string (out, text, -1);
+  g_string_append_c (out, '}');
+}
+
+static void
+render_message (GString     *out,
+                MoonMessage *message,
+                gboolean     with_reasoning)
+{
+  MoonMessageRole role = moon_message_get_role (message);
+  const char *name = moon_message_get_name (message);
+
+  g_string_append (out, "{\"role\":\"");
+  g_string_append (out, moon_message_role_to_string (role));
+  g_string_append (out, "\",\"content\":");
+  append_json_string (out, moon_message_get_content (message), moon_message_get_content_length (message));
+
+  if (has_text (name))
+    {
+      g_string_append (out, ",\"name\":");
+      append_json_string (out, name, -1);
+    }
+
+  if (role == MOON_MESSAGE_ROLE_ASSISTANT)
+    {
+      const char *reasoning = moon_message_get_reasoning_content (message);
+
+      if (with_reasoning && has_text (reasoning))
+        {
+          g_string_append (out, ",\"reasoning_content\":");
+          append_json_string (out, reasoning, -1);
+        }
+
+      if (has_tool_calls (message))
+        {
+          g_autoptr(JsonNode) calls = json_node_new (JSON_NODE_ARRAY);
+          g_autofree char *text = NULL;
+
+          /* Echoed exactly as received (kimi-api.md §1.2). */
+          json_node_set_array (calls, moon_message_get_tool_calls (message));
+          text = json_to_string (calls, FALSE);
+          g_string_append (out, ",\"tool_calls\":");
+          g_string_append (out, text);
+        }
+    }
+  else if (role == MOON_MESSAGE_ROLE_TOOL)
+    {
+      g_string_append (out, ",\"tool_call_id\":");
+      append_json_string (out, moon_message_get_tool_call_id (message), -1);
+    }
+
+  g_string_append_c (out, '}');
+}
+
+/* What a message looks like in a request, kept on the message until it
+ * changes: a long conversation is then mostly copied, not escaped again,
+ * each time a request is built. */
+typedef struct
+{
+  char  *json;
+  gsize  length;
+} RenderCache;
+
+static GQuark render_quark;
+
+static void
+render_cache_free (gpointer data)
+{
+  RenderCache *cache = data;
+
+  g_free (cache->json);
+  g_free (cache);
+}
+
+static void
+render_cache_invalidate (MoonMessage *message,
+                         GParamSpec  *pspec,
+                         gpointer     user_data)
+{
+  RenderCache *cache = user_data;
+
+  g_clear_pointer (&cache->json, g_free);
+}
+
+static void
+append_message (GString     *out,
+                gboolean    *first,
+                MoonMessage *message,
+                gboolean     with_reasoning)
+{
+  RenderCache *cache;
+
+  begin_element (out, first);
+
+  if (with_reasoning)
+    {
+      render_message (out, message, TRUE);
+      return;
+    }
+
+  if (G_UNLIKELY (render_quark == 0))
+    render_quark = g_quark_from_static_string ("moon-context-render");
+
+  cache = g_object_get_qdata (G_OBJECT (message), render_quark);
+  if (cache == NULL)
+    {
+      cache = g_new0 (RenderCache, 1);
+      g_object_set_qdata_full (G_OBJECT (message), render_quark, cache, render_cache_free);
+      g_signal_connect (message, "notify", G_CALLBACK (render_cache_invalidate), cache);
+    }
+
+  if (cache->json == NULL)
+    {
+      GString *text = g_string_new (NULL);
+
+      render_message (text, message, FALSE);
+      cache->length = text->len;
+      cache->json = g_string_free (text, FALSE);
+    }
+
+  g_string_append_len (out, cache->json, cache->length);
+}
+
 /* A unit is what is kept or left out as a whole. */
 typedef struct
 {
@@ -1264,11 +1531,11 @@ moon_context_plan (MoonContext            *self,
 {
   g_autoptr(MoonContextPlan) plan = NULL;
   g_autoptr(GArray) units = NULL;
-  g_autoptr(JsonArray) wire = NULL;
+  GString *out;
+  gboolean first = TRUE;
   g_autoptr(JsonNode) summary_node = NULL;
   g_autoptr(JsonNode) partial_node = NULL;
   g_autoptr(JsonNode) persona_node = NULL;
-  JsonObject *body;
   const char *model;
   const char *system_prompt;
   const char *summary;
@@ -1590,11 +1857,16 @@ moon_context_plan (MoonContext            *self,
       }
   }
 
-  /* Assemble the messages. */
-  wire = json_array_new ();
+  /* Assemble the body as JSON text right away: a request may carry
+   * thousands of messages, and a tree of JsonNodes for them costs more than
+   * the text (the tree is made only if someone asks, see get_body()). */
+  out = g_string_sized_new (4096);
+  g_string_append (out, "{\"model\":");
+  append_json_string (out, model, -1);
+  g_string_append (out, ",\"messages\":[");
 
   if (has_text (system_prompt))
-    json_array_add_element (wire, system_to_wire (system_prompt));
+    append_system (out, &first, system_prompt);
 
   for (guint i = 0; i < end; i++)
     {
@@ -1602,7 +1874,7 @@ moon_context_plan (MoonContext            *self,
 
       if (entry->status == MOON_CONTEXT_STATUS_SYSTEM)
         {
-          json_array_add_element (wire, moon_context_message_to_json (g_ptr_array_index (plan->messages, i), FALSE));
+          append_message (out, &first, g_ptr_array_index (plan->messages, i), FALSE);
           plan->n_sent++;
         }
     }
@@ -1610,7 +1882,7 @@ moon_context_plan (MoonContext            *self,
   /* The summary only when something is actually left out. */
   if (summary_node != NULL && plan->n_left_out > 0)
     {
-      json_array_add_element (wire, json_node_ref (summary_node));
+      append_node (out, &first, summary_node);
       history_tokens += wire_tokens (self, summary_node);
       plan->summary_sent = TRUE;
     }
@@ -1630,7 +1902,7 @@ moon_context_plan (MoonContext            *self,
 
           if (persona_node != NULL && (int) j == last_user)
             {
-              json_array_add_element (wire, json_node_ref (persona_node));
+              append_node (out, &first, persona_node);
               plan->persona_reinforced = TRUE;
             }
 
@@ -1638,7 +1910,7 @@ moon_context_plan (MoonContext            *self,
                            moon_message_get_role (message) == MOON_MESSAGE_ROLE_ASSISTANT &&
                            has_tool_calls (message);
           entry->status = MOON_CONTEXT_STATUS_SENT;
-          json_array_add_element (wire, moon_context_message_to_json (message, with_reasoning));
+          append_message (out, &first, message, with_reasoning);
           plan->n_sent++;
         }
     }
@@ -1647,7 +1919,7 @@ moon_context_plan (MoonContext            *self,
     fixed_tokens -= wire_tokens (self, persona_node);
 
   if (partial_node != NULL)
-    json_array_add_element (wire, json_node_ref (partial_node));
+    append_node (out, &first, partial_node);
 
   plan->estimated_prompt_tokens = fixed_tokens + history_tokens;
 
@@ -1663,40 +1935,25 @@ moon_context_plan (MoonContext            *self,
         plan->over_budget = TRUE;
     }
 
-  /* The body. */
-  body = json_object_new ();
-  json_object_set_string_member (body, "model", model);
-  json_object_set_array_member (body, "messages", g_steal_pointer (&wire));
-  json_object_set_boolean_member (body, "stream", TRUE);
-  json_object_set_int_member (body, "max_tokens", plan->max_tokens);
+  g_string_append_printf (out, "],\"stream\":true,\"max_tokens\":%u", plan->max_tokens);
 
   if (limits->known && !limits->fixed_sampling &&
       moon_conversation_get_temperature (conversation) >= 0)
     {
       /* Kimi's range is [0, 1] (kimi-api.md §1.1). */
-      json_object_set_double_member (body, "temperature",
-                                     MIN (moon_conversation_get_temperature (conversation), 1.0));
+      g_string_append (out, ",\"temperature\":");
+      append_json_double (out, MIN (moon_conversation_get_temperature (conversation), 1.0));
     }
 
   if (limits->known && limits->thinking == MOON_MODEL_THINKING_SWITCHABLE)
-    {
-      JsonObject *object = json_object_new ();
-
-      json_object_set_string_member (object, "type",
-                                     moon_conversation_get_thinking (conversation) ? "enabled" : "disabled");
-      json_object_set_object_member (body, "thinking", object);
-    }
+    g_string_append_printf (out, ",\"thinking\":{\"type\":\"%s\"}",
+                            moon_conversation_get_thinking (conversation) ? "enabled" : "disabled");
 
   if (limits->known)
-    {
-      JsonObject *object = json_object_new ();
+    g_string_append (out, ",\"stream_options\":{\"include_usage\":true}");
 
-      json_object_set_boolean_member (object, "include_usage", TRUE);
-      json_object_set_object_member (body, "stream_options", object);
-    }
-
-  plan->body = json_node_new (JSON_NODE_OBJECT);
-  json_node_take_object (plan->body, body);
+  g_string_append_c (out, '}');
+  plan->body_bytes = g_string_free_to_bytes (out);
 
   return g_steal_pointer (&plan);
 }

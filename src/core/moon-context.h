@@ -135,6 +135,7 @@ guint              moon_context_item_get_position (MoonContextItem *self);
 G_DECLARE_FINAL_TYPE (MoonContextPlan, moon_context_plan, MOON, CONTEXT_PLAN, GObject)
 
 JsonNode          *moon_context_plan_get_body                  (MoonContextPlan  *self);
+GBytes            *moon_context_plan_get_bytes                 (MoonContextPlan  *self);
 char              *moon_context_plan_to_string                 (MoonContextPlan  *self,
                                                                 gboolean          pretty);
 MoonContextMode    moon_context_plan_get_mode                  (MoonContextPlan  *self);

@@ -149,6 +149,19 @@ test_plain_multi_turn (void)
   g_assert_cmpuint (moon_context_plan_get_estimated_prompt_tokens (p), ==,
                     moon_token_estimator_estimate_body (moon_context_get_estimator (context),
                                                         json_node_get_object (moon_context_plan_get_body (p))));
+
+  /* The text form is the same body; an edit shows in the next plan. */
+  {
+    g_autoptr(JsonNode) parsed = json_from_string (g_bytes_get_data (moon_context_plan_get_bytes (p), NULL), NULL);
+    g_autoptr(MoonContextPlan) edited = NULL;
+    g_autoptr(MoonMessage) first = g_list_model_get_item (G_LIST_MODEL (conversation), 0);
+
+    g_assert_true (json_node_equal (parsed, moon_context_plan_get_body (p)));
+    moon_conversation_set_message_text (conversation, first, "Hello, my name is \"Han Meimei\".\n");
+    edited = plan (context, conversation, &k2_turbo, MOON_CONTEXT_MODE_REPLY, target);
+    g_assert_cmpstr (json_object_get_string_member (body_message (edited, 1), "content"), ==,
+                     "Hello, my name is \"Han Meimei\".\n");
+  }
 }
 
 static MoonConversation *
