@@ -321,6 +321,8 @@ struct _MoonContextPlan
   GPtrArray       *messages;  /* the conversation's messages when planned */
   GArray          *entries;   /* Entry per message */
   GPtrArray       *items;     /* MoonContextItem per message, made on demand */
+  MoonTokenEstimator *estimator;
+  char            *model;
   GBytes          *body_bytes;
   JsonNode        *body;      /* parsed from body_bytes on demand */
 
@@ -370,6 +372,8 @@ moon_context_plan_finalize (GObject *object)
   g_clear_pointer (&self->items, g_ptr_array_unref);
   g_clear_pointer (&self->body, json_node_unref);
   g_clear_pointer (&self->body_bytes, g_bytes_unref);
+  g_clear_object (&self->estimator);
+  g_clear_pointer (&self->model, g_free);
 
   G_OBJECT_CLASS (moon_context_plan_parent_class)->finalize (object);
 }
@@ -513,6 +517,11 @@ plan_get_item (GListModel *model,
       item->status = entry->status;
       item->tokens = entry->tokens;
       item->position = position;
+
+      /* Turns beyond the cut were never costed; cost them for the view. */
+      if (item->tokens == 0 && entry->status != MOON_CONTEXT_STATUS_NOT_SENDABLE &&
+          entry->status != MOON_CONTEXT_STATUS_GENERATING && entry->status != MOON_CONTEXT_STATUS_LATER)
+        item->tokens = moon_token_estimator_estimate_message (self->estimator, item->message, self->model, FALSE);
       g_ptr_array_index (self->items, position) = item;
     }
 
@@ -637,7 +646,9 @@ moon_context_plan_get_status (MoonContextPlan *self,
  * @self: a #MoonContextPlan
  * @position: a position in the conversation
  *
- * Returns: the estimated cost of the message at @position
+ * Returns: the estimated cost of the message at @position, or 0 for a
+ *   message older than the cut (those are not estimated; the list items
+ *   are)
  */
 guint
 moon_context_plan_get_message_tokens (MoonContextPlan *self,
@@ -1504,6 +1515,33 @@ typedef struct
   gboolean has_user;   /* a user message */
 } Unit;
 
+static void
+cost_unit (MoonContext     *self,
+           MoonContextPlan *plan,
+           Unit            *unit,
+           const char      *model,
+           gboolean         thinking,
+           int              last_user)
+{
+  unit->tokens = 0;
+
+  for (guint j = unit->first; j <= unit->last; j++)
+    {
+      Entry *entry = &g_array_index (plan->entries, Entry, j);
+      MoonMessage *message = g_ptr_array_index (plan->messages, j);
+      gboolean with_reasoning;
+
+      if (entry->status == MOON_CONTEXT_STATUS_NOT_SENDABLE)
+        continue;
+
+      /* Reasoning goes back only on tool calls of the current task. */
+      with_reasoning = thinking && j == unit->first && unit->is_reply &&
+                       (int) j > last_user && has_tool_calls (message);
+      entry->tokens = moon_token_estimator_estimate_message (self->estimator, message, model, with_reasoning);
+      unit->tokens += entry->tokens;
+    }
+}
+
 /**
  * moon_context_plan:
  * @self: a #MoonContext
@@ -1570,6 +1608,8 @@ moon_context_plan (MoonContext            *self,
     }
 
   plan = g_object_new (MOON_TYPE_CONTEXT_PLAN, NULL);
+  plan->estimator = g_object_ref (self->estimator);
+  plan->model = g_strdup (model);
   plan->mode = mode;
   plan->target = target ? g_object_ref (target) : NULL;
   plan->context_length = MAX (limits->context_length, 0);
@@ -1650,7 +1690,6 @@ moon_context_plan (MoonContext            *self,
         {
           /* A result outside a complete group. */
           entry->status = MOON_CONTEXT_STATUS_ORPHANED;
-          entry->tokens = moon_token_estimator_estimate_message (self->estimator, message, model, FALSE);
           continue;
         }
 
@@ -1661,7 +1700,6 @@ moon_context_plan (MoonContext            *self,
           if (group_end < 0)
             {
               entry->status = MOON_CONTEXT_STATUS_ORPHANED;
-              entry->tokens = moon_token_estimator_estimate_message (self->estimator, message, model, FALSE);
               continue;
             }
 
@@ -1671,15 +1709,12 @@ moon_context_plan (MoonContext            *self,
             {
               MoonMessage *member = g_ptr_array_index (plan->messages, j);
               Entry *member_entry = &g_array_index (plan->entries, Entry, j);
-              gboolean with_reasoning = thinking && j == i && (int) i > last_user;
 
               if (member_entry->status == MOON_CONTEXT_STATUS_NOT_SENDABLE)
                 continue;
 
+              (void) member;
               member_entry->status = MOON_CONTEXT_STATUS_SENT;
-              member_entry->tokens = moon_token_estimator_estimate_message (self->estimator, member, model,
-                                                                            with_reasoning);
-              unit.tokens += member_entry->tokens;
               unit.n_messages++;
             }
 
@@ -1689,8 +1724,6 @@ moon_context_plan (MoonContext            *self,
           continue;
         }
 
-      entry->tokens = moon_token_estimator_estimate_message (self->estimator, message, model, FALSE);
-      unit.tokens = entry->tokens;
       unit.is_reply = role == MOON_MESSAGE_ROLE_ASSISTANT;
       unit.has_user = role == MOON_MESSAGE_ROLE_USER;
       g_array_append_val (units, unit);
@@ -1778,8 +1811,11 @@ moon_context_plan (MoonContext            *self,
   kept_from = units->len;
   for (guint u = units->len; u > 0; u--)
     {
-      const Unit *unit = &g_array_index (units, Unit, u - 1);
+      Unit *unit = &g_array_index (units, Unit, u - 1);
       gboolean newest = u == units->len;
+
+      /* Costed only when reached: older turns are never estimated. */
+      cost_unit (self, plan, unit, model, thinking, last_user);
 
       if (!newest && limit > 0 && history_count + unit->n_messages > limit)
         {
