@@ -887,7 +887,7 @@ json_body_cb (GObject      *object,
   if (truncated)
     {
       g_autofree char *detail =
-        g_strdup_printf (_("the reply is larger than %" G_GUINT64_FORMAT " bytes"), self->max_event_size);
+        g_strdup_printf (_("the reply is larger than %lu bytes"), (gulong) self->max_event_size);
 
       finish (task, error_with_detail (self, MOON_API_ERROR_PROTOCOL, detail));
       return;

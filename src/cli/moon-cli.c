@@ -232,10 +232,17 @@ print_summary (Cli *cli)
   if (finish_reason != NULL)
     g_printerr (_("Finish reason: %s\n"), finish_reason);
   if (usage != NULL)
-    g_printerr (_("Tokens: %" G_GINT64_FORMAT " prompt (%" G_GINT64_FORMAT " cached), %"
-                  G_GINT64_FORMAT " completion (%" G_GINT64_FORMAT " reasoning), %" G_GINT64_FORMAT " total\n"),
-                usage->prompt_tokens, usage->cached_tokens, usage->completion_tokens,
-                usage->reasoning_tokens, usage->total_tokens);
+    {
+      g_autofree char *prompt = g_strdup_printf ("%" G_GINT64_FORMAT, usage->prompt_tokens);
+      g_autofree char *cached = g_strdup_printf ("%" G_GINT64_FORMAT, usage->cached_tokens);
+      g_autofree char *completion = g_strdup_printf ("%" G_GINT64_FORMAT, usage->completion_tokens);
+      g_autofree char *reasoning = g_strdup_printf ("%" G_GINT64_FORMAT, usage->reasoning_tokens);
+      g_autofree char *total = g_strdup_printf ("%" G_GINT64_FORMAT, usage->total_tokens);
+
+      /* Translators: token counts of one reply */
+      g_printerr (_("Tokens: %s prompt (%s cached), %s completion (%s reasoning), %s total\n"),
+                  prompt, cached, completion, reasoning, total);
+    }
   if (moon_completion_get_request_id (cli->completion) != NULL)
     g_printerr (_("Request ID: %s\n"), moon_completion_get_request_id (cli->completion));
 }
