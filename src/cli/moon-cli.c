@@ -66,6 +66,7 @@ static gboolean opt_no_thinking;
 static gboolean opt_reasoning;
 static gboolean opt_verbose;
 static gboolean opt_version;
+static gboolean opt_list_models;
 
 static const GOptionEntry entries[] = {
   { "base-url", 'u', 0, G_OPTION_ARG_STRING, &opt_base_url,
@@ -83,6 +84,8 @@ static const GOptionEntry entries[] = {
     N_("Retry a rate-limited, overloaded or failed request this often (default: 4)"), N_("N") },
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
     N_("Print the model, token usage and request ID to standard error"), NULL },
+  { "list-models", 0, 0, G_OPTION_ARG_NONE, &opt_list_models,
+    N_("List the models the API offers (also a way to check a key) and exit"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, N_("Show the version"), NULL },
   { NULL }
 };
@@ -384,6 +387,53 @@ start_completion (Cli        *cli,
   moon_completion_run_async (cli->completion, cli->cancellable, completion_done_cb, cli);
 }
 
+static void
+list_models_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GListModel) models = NULL;
+  g_autoptr(GError) error = NULL;
+
+  models = moon_client_list_models_finish (MOON_CLIENT (object), result, &error);
+  if (models == NULL)
+    {
+      print_error (NULL, error);
+      cli->exit_status = exit_status_for (error);
+      g_main_loop_quit (cli->loop);
+      return;
+    }
+
+  for (guint i = 0; i < g_list_model_get_n_items (models); i++)
+    {
+      g_autoptr(MoonModelInfo) info = g_list_model_get_item (models, i);
+      gint64 context = moon_model_info_get_context_length (info);
+
+      if (context > 0)
+        g_print ("%s\t%" G_GINT64_FORMAT "\n", moon_model_info_get_id (info), context);
+      else
+        g_print ("%s\t-\n", moon_model_info_get_id (info));
+    }
+
+  g_main_loop_quit (cli->loop);
+}
+
+/* With the key known: ask the question, or list the models. */
+static void
+start (Cli        *cli,
+       const char *prompt)
+{
+  if (opt_list_models)
+    {
+      moon_client_set_api_key (cli->client, cli->api_key);
+      moon_client_list_models_async (cli->client, cli->cancellable, list_models_cb, cli);
+      return;
+    }
+
+  start_completion (cli, prompt);
+}
+
 typedef struct
 {
   Cli  *cli;
@@ -422,7 +472,7 @@ lookup_cb (GObject      *object,
     {
       cli->api_key = g_strdup (key);
       moon_secrets_free_key (key);
-      start_completion (cli, data->prompt);
+      start (cli, data->prompt);
     }
 
   g_free (data->prompt);
@@ -491,18 +541,20 @@ main (int   argc,
       return EXIT_OK;
     }
 
-  if (argc < 2)
+  if (argc < 2 && !opt_list_models)
     {
       g_printerr ("moonchat-cli: %s\n", _("No prompt given. Try “moonchat-cli --help”."));
       return EXIT_USAGE;
     }
 
-  if (argc == 2 && strcmp (argv[1], "-") == 0)
+  if (opt_list_models)
+    prompt = g_strdup ("");
+  else if (argc == 2 && strcmp (argv[1], "-") == 0)
     prompt = read_stdin ();
   else
     prompt = g_strjoinv (" ", argv + 1);
 
-  if (!g_utf8_validate (prompt, -1, NULL) || g_strstrip (prompt)[0] == '\0')
+  if (!opt_list_models && (!g_utf8_validate (prompt, -1, NULL) || g_strstrip (prompt)[0] == '\0'))
     {
       g_printerr ("moonchat-cli: %s\n", _("The prompt is empty or not valid UTF-8."));
       return EXIT_USAGE;
@@ -521,7 +573,7 @@ main (int   argc,
   if (env_key != NULL && env_key[0] != '\0')
     {
       cli.api_key = g_strdup (env_key);
-      start_completion (&cli, prompt);
+      start (&cli, prompt);
     }
   else
     {

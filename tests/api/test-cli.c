@@ -466,6 +466,28 @@ test_usage_errors (void)
   proc_clear (&p);
 }
 
+static void
+test_list_models (void)
+{
+  g_autoptr(MoonTestServer) server = moon_test_server_new ();
+  Proc p;
+
+  moon_test_server_push (server, moon_test_response_new_text ("/v1/models", 200, "application/json",
+    "{\"object\":\"list\",\"data\":[{\"id\":\"kimi-k2.5\",\"context_length\":262144},{\"id\":\"local-thing\"}]}"));
+  run_cli (CANARY, NULL, NULL, 0, &p, "--base-url", moon_test_server_get_base_url (server), "--list-models", NULL);
+  g_assert_cmpint (p.status, ==, 0);
+  g_assert_cmpstr (p.out, ==, "kimi-k2.5\t262144\nlocal-thing\t-\n");
+  g_assert_cmpstr (moon_test_server_get_last_header (server, "Authorization"), ==, "Bearer " CANARY);
+  proc_clear (&p);
+
+  moon_test_server_push (server, moon_test_response_new_text ("/v1/models", 401, "application/json",
+    "{\"error\":{\"message\":\"Incorrect API key provided\",\"type\":\"incorrect_api_key_error\"}}"));
+  run_cli (CANARY, NULL, NULL, 0, &p, "--base-url", moon_test_server_get_base_url (server), "--list-models", NULL);
+  g_assert_cmpint (p.status, ==, 4);
+  g_assert_nonnull (strstr (p.err, "Incorrect API key provided"));
+  proc_clear (&p);
+}
+
 /* Ctrl+C in the middle of a reply: stop, keep what was printed, exit 130. */
 static void
 test_interrupted (void)
@@ -565,6 +587,7 @@ main (int   argc,
   g_test_add_func ("/api/cli/unknown-model", test_unknown_model);
   g_test_add_func ("/api/cli/stdin-prompt", test_stdin_prompt);
   g_test_add_func ("/api/cli/usage-errors", test_usage_errors);
+  g_test_add_func ("/api/cli/list-models", test_list_models);
   g_test_add_func ("/api/cli/interrupted", test_interrupted);
   g_test_add_func ("/api/cli/zz-canaries-nowhere", test_canaries_nowhere);
 
