@@ -705,12 +705,19 @@ finish_reply (GTask *task)
 
   if (skipped > 0)
     {
-      g_autofree char *detail =
-        g_strdup_printf (g_dngettext (NULL,
-                                      "%u part of the reply is missing (%s)",
-                                      "%u parts of the reply are missing (%s)",
-                                      skipped),
-                         skipped, self->first_skip_error->message);
+      const char *why = self->first_skip_error->message;
+      const char *summary = moon_api_error_get_summary (MOON_API_ERROR_PROTOCOL);
+      g_autofree char *detail = NULL;
+
+      /* The chunk's error repeats the summary; keep only its detail. */
+      if (g_str_has_prefix (why, summary) && g_str_has_prefix (why + strlen (summary), ": "))
+        why += strlen (summary) + 2;
+
+      detail = g_strdup_printf (g_dngettext (NULL,
+                                             "%u part of the reply is missing (%s)",
+                                             "%u parts of the reply are missing (%s)",
+                                             skipped),
+                                skipped, why);
 
       finish (task, error_with_detail (self, MOON_API_ERROR_PROTOCOL, detail));
       return;
@@ -887,7 +894,7 @@ json_body_cb (GObject      *object,
   if (truncated)
     {
       g_autofree char *detail =
-        g_strdup_printf (_("the reply is larger than %" G_GUINT64_FORMAT " bytes"), self->max_event_size);
+        g_strdup_printf (_("the reply is larger than %lu bytes"), (gulong) self->max_event_size);
 
       finish (task, error_with_detail (self, MOON_API_ERROR_PROTOCOL, detail));
       return;
