@@ -20,7 +20,8 @@ out = []
 entries = text.split('\n\n')
 missing = []
 for e in entries:
-    m = re.search(r'^msgid ((?:".*"\n?)+)msgstr ((?:".*"\n?)+)', e + '\n', re.M)
+    m = (re.search(r'^msgid ((?:".*"\n?)+)msgstr ((?:".*"\n?)+)', e + '\n', re.M) or
+         re.search(r'^msgid ((?:".*"\n?)+)msgid_plural (?:".*"\n?)+msgstr\[0\] ((?:".*"\n?)+)', e + '\n', re.M))
     if m:
         msgid = unquote(re.findall(r'".*"', m.group(1)))
         msgstr = unquote(re.findall(r'".*"', m.group(2)))
