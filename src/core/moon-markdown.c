@@ -1963,7 +1963,6 @@ moon_markdown_doc_update (MoonMarkdownDoc *self,
                           guint           *n_removed,
                           guint           *n_added)
 {
-  g_autoptr(GPtrArray) blocks = NULL;
   Builder tail;
   gsize len;
   gsize advance = 0;
@@ -2038,38 +2037,33 @@ moon_markdown_doc_update (MoonMarkdownDoc *self,
         }
     }
 
-  /* The new list: the final blocks, then the tail's; reuse the old objects
-   * of blocks that did not change. */
-  blocks = g_ptr_array_new_full (self->n_final + tail.blocks->len, g_object_unref);
-  for (guint i = 0; i < self->n_final; i++)
-    g_ptr_array_add (blocks, g_object_ref (g_ptr_array_index (self->blocks, i)));
-
-  first = G_MAXUINT;
+  /* The final blocks stay as they are; the tail's blocks follow, reusing
+   * the old objects of blocks that did not change. Only the tail is touched. */
+  first = self->n_final + tail.blocks->len;
   for (guint i = 0; i < tail.blocks->len; i++)
     {
       guint index = self->n_final + i;
-      MoonMarkdownBlock *block = g_ptr_array_index (tail.blocks, i);
 
-      if (first == G_MAXUINT && index < self->blocks->len &&
-          moon_markdown_block_equal (g_ptr_array_index (self->blocks, index), block))
-        block = g_ptr_array_index (self->blocks, index);
-      else if (first == G_MAXUINT)
-        first = index;
-
-      g_ptr_array_add (blocks, g_object_ref (block));
+      if (index >= self->blocks->len ||
+          !moon_markdown_block_equal (g_ptr_array_index (self->blocks, index),
+                                      g_ptr_array_index (tail.blocks, i)))
+        {
+          first = index;
+          break;
+        }
     }
-  builder_clear (&tail);
 
-  if (first == G_MAXUINT)
-    first = blocks->len;
   removed = self->blocks->len - MIN (first, self->blocks->len);
-  added = blocks->len - first;
+  added = self->n_final + tail.blocks->len - first;
+
+  if (removed > 0)
+    g_ptr_array_remove_range (self->blocks, first, removed);
+  for (guint i = first - self->n_final; i < tail.blocks->len; i++)
+    g_ptr_array_add (self->blocks, g_object_ref (g_ptr_array_index (tail.blocks, i)));
+  builder_clear (&tail);
 
   self->n_final += n_advance;
   self->tail_offset += advance;
-
-  g_ptr_array_unref (self->blocks);
-  self->blocks = g_steal_pointer (&blocks);
 
   if (first_changed != NULL)
     *first_changed = first;
