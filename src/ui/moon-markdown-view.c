@@ -50,6 +50,8 @@ typedef struct
   GtkWidget         *language_label;
   GtkWidget         *copy_button;
   guint              feedback_id;
+  guint              n_code_lines;
+  guint              resize_tick_id;
 } Entry;
 
 struct _MoonMarkdownView
@@ -342,6 +344,78 @@ copy_clicked_cb (GtkButton *button,
   e->feedback_id = g_timeout_add_once (COPY_FEEDBACK_MS, copy_feedback_done, e);
 }
 
+static guint
+count_lines (const char *text)
+{
+  guint n = 0;
+
+  for (const char *p = strchr (text, '\n'); p != NULL; p = strchr (p + 1, '\n'))
+    n++;
+
+  return n;
+}
+
+/* GtkTextView learns its height by validating lines in idle time after
+ * it is allocated, and until then asks for no more than its margins: a code
+ * block added to a visible window would show a line or two for a while. So
+ * ask for the height the lines will need (one line per line: no wrapping),
+ * rounded down; the text view's own measurement wins once it knows. */
+static void
+update_code_height (Entry *e)
+{
+  GtkTextView *text_view = GTK_TEXT_VIEW (e->source_view);
+  PangoFontMetrics *metrics;
+  int line_height;
+
+  metrics = pango_context_get_metrics (gtk_widget_get_pango_context (e->source_view), NULL, NULL);
+  line_height = PANGO_PIXELS_FLOOR (pango_font_metrics_get_ascent (metrics) +
+                                    pango_font_metrics_get_descent (metrics));
+  pango_font_metrics_unref (metrics);
+
+  gtk_widget_set_size_request (e->source_view, -1,
+                               (int) (e->n_code_lines + 1) * line_height +
+                               gtk_text_view_get_top_margin (text_view) +
+                               gtk_text_view_get_bottom_margin (text_view));
+}
+
+/* When the text view learns its real height (validating lines during its
+ * own allocation), the resize it queues can get lost: GTK drops a resize
+ * queued while the allocation is underway. So when its adjustment changes,
+ * check on the next frame, before layout, that it got the height it asks
+ * for. */
+static gboolean
+code_resize_tick_cb (GtkWidget     *source_view,
+                     GdkFrameClock *clock,
+                     gpointer       user_data)
+{
+  Entry *e = user_data;
+  int natural;
+
+  e->resize_tick_id = 0;
+  /* No wrapping: the height does not depend on the width. */
+  gtk_widget_measure (source_view, GTK_ORIENTATION_VERTICAL, -1, NULL, &natural, NULL, NULL);
+  if (natural != gtk_widget_get_height (source_view))
+    gtk_widget_queue_resize (source_view);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+code_adjustment_changed_cb (GtkAdjustment *adjustment,
+                            Entry         *e)
+{
+  if (e->resize_tick_id == 0)
+    e->resize_tick_id = gtk_widget_add_tick_callback (e->source_view, code_resize_tick_cb, e, NULL);
+}
+
+static void
+code_realize_cb (GtkWidget *source_view,
+                 Entry     *e)
+{
+  /* Now the font is the one CSS gives it. */
+  update_code_height (e);
+}
+
 static void
 update_code (Entry             *e,
              MoonMarkdownBlock *block)
@@ -367,12 +441,16 @@ update_code (Entry             *e,
 
           gtk_text_buffer_get_end_iter (GTK_TEXT_BUFFER (e->buffer), &end);
           gtk_text_buffer_insert (GTK_TEXT_BUFFER (e->buffer), &end, code + old_len, -1);
+          e->n_code_lines += count_lines (code + old_len);
         }
     }
   else
     {
       gtk_text_buffer_set_text (GTK_TEXT_BUFFER (e->buffer), code, -1);
+      e->n_code_lines = count_lines (code);
     }
+
+  update_code_height (e);
 }
 
 static GtkWidget *
@@ -426,11 +504,15 @@ build_code (Entry             *e,
   gtk_accessible_update_property (GTK_ACCESSIBLE (e->source_view),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Code"),
                                   -1);
+  g_signal_connect (e->source_view, "realize", G_CALLBACK (code_realize_cb), e);
 
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller),
                                   GTK_POLICY_AUTOMATIC, GTK_POLICY_NEVER);
   gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), e->source_view);
+  /* The scrolled window's adjustment, set just now. */
+  g_signal_connect (gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (e->source_view)),
+                    "changed", G_CALLBACK (code_adjustment_changed_cb), e);
 
   gtk_box_append (GTK_BOX (box), header);
   gtk_box_append (GTK_BOX (box), scroller);
@@ -663,6 +745,13 @@ entry_free (Entry *e)
   g_clear_handle_id (&e->feedback_id, g_source_remove);
   if (e->copy_button != NULL)
     g_signal_handlers_disconnect_by_data (e->copy_button, e);
+  if (e->source_view != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (e->source_view, e);
+      g_signal_handlers_disconnect_by_data (gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (e->source_view)), e);
+      if (e->resize_tick_id != 0)
+        gtk_widget_remove_tick_callback (e->source_view, e->resize_tick_id);
+    }
   g_clear_pointer (&e->widget, gtk_widget_unparent);
   g_clear_object (&e->buffer);
   g_clear_object (&e->block);
