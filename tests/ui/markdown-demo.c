@@ -1,10 +1,10 @@
 /* markdown-demo.c — shows a Markdown file in a MoonMarkdownView, for looking
  * at it (and taking screenshots under Xvfb). Not a test.
  *
- *   markdown-demo FILE [--dark] [--stream] [--width=N] [--height=N]
+ *   markdown-demo FILE [--dark] [--stream] [--step=N] [--width=N] [--height=N]
  *
- * --stream feeds the file in small pieces, one per frame, the way a reply
- * arrives.
+ * --stream feeds the file N bytes per frame (default 37), the way a reply
+ * arrives. The header bar's button switches between light and dark.
  *
  * Copyright 2026 The Moonchat developers
  *
@@ -23,6 +23,7 @@ typedef struct
   char             *text;
   gsize             length;
   gsize             shown;
+  gsize             step;
 } Demo;
 
 static gboolean
@@ -33,11 +34,23 @@ stream_tick_cb (GtkWidget     *widget,
   Demo *demo = data;
   g_autofree char *prefix = NULL;
 
-  demo->shown = MIN (demo->shown + 37, demo->length);
+  demo->shown = MIN (demo->shown + demo->step, demo->length);
+  /* Only whole characters, as a client would after decoding. */
+  while (demo->shown < demo->length && ((guchar) demo->text[demo->shown] & 0xC0) == 0x80)
+    demo->shown++;
   prefix = g_strndup (demo->text, demo->shown);
   moon_markdown_view_set_text (demo->view, prefix);
 
   return demo->shown < demo->length ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static void
+dark_toggled_cb (GtkToggleButton *button,
+                 gpointer         user_data)
+{
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      gtk_toggle_button_get_active (button)
+                                      ? ADW_COLOR_SCHEME_FORCE_DARK : ADW_COLOR_SCHEME_FORCE_LIGHT);
 }
 
 static gboolean
@@ -63,7 +76,11 @@ main (int   argc,
   GtkWidget *toolbar;
   GtkWidget *scroller;
   GtkWidget *clamp;
+  GtkWidget *header;
+  GtkWidget *dark_button;
   Demo demo = { 0 };
+
+  demo.step = 37;
 
   for (int i = 1; i < argc; i++)
     {
@@ -71,6 +88,8 @@ main (int   argc,
         dark = TRUE;
       else if (g_str_equal (argv[i], "--stream"))
         stream = TRUE;
+      else if (g_str_has_prefix (argv[i], "--step="))
+        demo.step = MAX (1, atoi (argv[i] + 7));
       else if (g_str_has_prefix (argv[i], "--width="))
         width = atoi (argv[i] + 8);
       else if (g_str_has_prefix (argv[i], "--height="))
@@ -81,7 +100,7 @@ main (int   argc,
 
   if (path == NULL)
     {
-      g_printerr ("usage: markdown-demo FILE [--dark] [--stream] [--width=N] [--height=N]\n");
+      g_printerr ("usage: markdown-demo FILE [--dark] [--stream] [--step=N] [--width=N] [--height=N]\n");
       return 2;
     }
 
@@ -110,8 +129,17 @@ main (int   argc,
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), clamp);
 
+  dark_button = gtk_toggle_button_new ();
+  gtk_button_set_icon_name (GTK_BUTTON (dark_button), "weather-clear-night-symbolic");
+  gtk_widget_set_tooltip_text (dark_button, "Dark Style");
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (dark_button), dark);
+  g_signal_connect (dark_button, "toggled", G_CALLBACK (dark_toggled_cb), NULL);
+
+  header = adw_header_bar_new ();
+  adw_header_bar_pack_start (ADW_HEADER_BAR (header), dark_button);
+
   toolbar = adw_toolbar_view_new ();
-  adw_toolbar_view_add_top_bar (ADW_TOOLBAR_VIEW (toolbar), adw_header_bar_new ());
+  adw_toolbar_view_add_top_bar (ADW_TOOLBAR_VIEW (toolbar), header);
   adw_toolbar_view_set_content (ADW_TOOLBAR_VIEW (toolbar), scroller);
 
   window = adw_window_new ();
@@ -126,10 +154,10 @@ main (int   argc,
 
   loop = g_main_loop_new (NULL, FALSE);
   g_signal_connect (window, "close-request", G_CALLBACK (close_request_cb), loop);
-  gtk_window_present (GTK_WINDOW (window));
   /* A selectable label that gets the initial focus selects all its text;
    * in the app the composer has the focus. */
-  gtk_window_set_focus (GTK_WINDOW (window), NULL);
+  gtk_window_set_focus (GTK_WINDOW (window), dark_button);
+  gtk_window_present (GTK_WINDOW (window));
   g_main_loop_run (loop);
 
   g_free (demo.text);
