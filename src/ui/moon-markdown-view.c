@@ -336,6 +336,7 @@ copy_clicked_cb (GtkButton *button,
 
   /* Brief feedback, for eyes and for screen readers. */
   gtk_button_set_icon_name (button, "object-select-symbolic");
+  /* Translators: tooltip of a code block's copy button, just after a click */
   gtk_widget_set_tooltip_text (GTK_WIDGET (button), _("Copied"));
   gtk_accessible_announce (GTK_ACCESSIBLE (button), _("Code copied to the clipboard"),
                            GTK_ACCESSIBLE_ANNOUNCEMENT_PRIORITY_MEDIUM);
@@ -425,6 +426,7 @@ update_code (Entry             *e,
   const char *name = moon_markdown_block_get_language (block);
   GtkSourceLanguage *language = moon_markdown_view_guess_language (name);
 
+  /* Translators: the header of a code block whose language is not given */
   gtk_label_set_text (GTK_LABEL (e->language_label), name != NULL ? name : _("Code"));
 
   if (gtk_source_buffer_get_language (e->buffer) != language)
@@ -473,6 +475,7 @@ build_code (Entry             *e,
   gtk_widget_add_css_class (e->language_label, "dim-label");
 
   e->copy_button = gtk_button_new_from_icon_name ("edit-copy-symbolic");
+  /* Translators: tooltip and accessible name of a code block's copy button */
   gtk_widget_set_tooltip_text (e->copy_button, _("Copy Code"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (e->copy_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Copy Code"),
@@ -501,6 +504,7 @@ build_code (Entry             *e,
   gtk_text_view_set_top_margin (GTK_TEXT_VIEW (e->source_view), 10);
   gtk_text_view_set_bottom_margin (GTK_TEXT_VIEW (e->source_view), 10);
   gtk_widget_add_css_class (e->source_view, "moon-md-source");
+  /* Translators: accessible name of a code block's text */
   gtk_accessible_update_property (GTK_ACCESSIBLE (e->source_view),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Code"),
                                   -1);
