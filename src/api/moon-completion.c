@@ -1241,7 +1241,9 @@ moon_completion_run_async (MoonCompletion      *self,
 
   if (self->body_bytes == NULL)
     {
-      g_autoptr(GTask) serialize = g_task_new (self, NULL, body_ready_cb, g_steal_pointer (&task));
+      /* No source object: the worker thread may drop its reference to this
+       * task a little after the callback ran, and must not keep us alive. */
+      g_autoptr(GTask) serialize = g_task_new (NULL, NULL, body_ready_cb, g_steal_pointer (&task));
 
       g_task_set_source_tag (serialize, serialize_in_thread);
       g_task_set_task_data (serialize, json_node_ref (self->body), (GDestroyNotify) json_node_unref);
