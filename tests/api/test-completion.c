@@ -993,6 +993,24 @@ test_json_error_with_200 (Fixture       *f,
   g_assert_cmpstr (moon_api_error_get_server_message (run->error), ==, "Not found the model kimi-x or Permission denied");
 }
 
+/* A 200 HTML page (a captive portal) is named, not called "cut off". */
+static void
+test_html_with_200 (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(Run) run = NULL;
+
+  moon_test_server_push (f->server, moon_test_response_new_text (CHAT_PATH, 200, "text/html; charset=utf-8",
+    "<!DOCTYPE html><html><head><title>Hotel Wi-Fi: please log in</title></head><body>...</body></html>"));
+
+  run = run_new (new_completion (f));
+  run_wait (run);
+
+  g_assert_error (run->error, MOON_API_ERROR, MOON_API_ERROR_PROTOCOL);
+  g_assert_cmpstr (moon_api_error_get_server_message (run->error), ==, "Hotel Wi-Fi: please log in");
+  g_assert_cmpstr (run->error->message, ==, "The server sent a reply that could not be read: Hotel Wi-Fi: please log in");
+}
+
 /* The key never travels in clear text to another computer. */
 static void
 test_insecure_base_url (Fixture       *f,
@@ -1199,6 +1217,7 @@ main (int   argc,
   ADD ("hostile-20mb-line-default-cap", test_hostile_line_default_cap);
   ADD ("json-reply", test_json_reply);
   ADD ("json-error-with-200", test_json_error_with_200);
+  ADD ("html-with-200", test_html_with_200);
   ADD ("insecure-base-url", test_insecure_base_url);
   ADD ("runs-once", test_runs_once);
   ADD ("body-bytes", test_body_bytes);
