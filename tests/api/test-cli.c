@@ -25,6 +25,9 @@
 /* Everything every run printed, searched for the canaries at the end. */
 static GString *all_output;
 
+/* When set, the next runs get G_MESSAGES_DEBUG=all. */
+static gboolean debug_output;
+
 typedef struct
 {
   gboolean  done;
@@ -112,7 +115,10 @@ run_cli (const char     *env_key,
     g_subprocess_launcher_setenv (launcher, "MOONSHOT_API_KEY", env_key, TRUE);
   else
     g_subprocess_launcher_unsetenv (launcher, "MOONSHOT_API_KEY");
-  g_subprocess_launcher_unsetenv (launcher, "G_MESSAGES_DEBUG");
+  if (debug_output)
+    g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "G_MESSAGES_DEBUG");
 
   process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
@@ -209,6 +215,28 @@ test_quiet_by_default (void)
   g_assert_cmpint (p.status, ==, 0);
   g_assert_cmpstr (p.out, ==, "Hello! How can I help?\n");
   g_assert_cmpstr (p.err, ==, "");
+  proc_clear (&p);
+}
+
+/* All debug output (ours, GLib's, libsoup's) on: still no key in it. */
+static void
+test_debug_output (void)
+{
+  g_autoptr(MoonTestServer) server = moon_test_server_new ();
+  Proc p;
+
+  push_fixture (server, "k25-thinking-include-usage.sse", "req-debug");
+  debug_output = TRUE;
+  run_cli (CANARY, NULL, NULL, 0, &p, "--base-url", moon_test_server_get_base_url (server), "-v", "Hi", NULL);
+  debug_output = FALSE;
+
+  g_assert_cmpint (p.status, ==, 0);
+  /* Logging never mixes into the reply on stdout. */
+  g_assert_cmpstr (p.out, ==, "Hello! How can I help?\n");
+  g_assert_nonnull (strstr (p.err, "moon-completion-DEBUG"));
+  g_assert_nonnull (strstr (p.err, "libsoup-DEBUG"));
+  g_assert_null (strstr (p.err, CANARY));
+  g_assert_null (strstr (p.err, "Authorization"));
   proc_clear (&p);
 }
 
@@ -577,6 +605,7 @@ main (int   argc,
 
   g_test_add_func ("/api/cli/stream-with-env-key", test_stream_with_env_key);
   g_test_add_func ("/api/cli/quiet-by-default", test_quiet_by_default);
+  g_test_add_func ("/api/cli/debug-output", test_debug_output);
   g_test_add_func ("/api/cli/key-from-keyring", test_key_from_keyring);
   g_test_add_func ("/api/cli/no-key", test_no_key);
   g_test_add_func ("/api/cli/exit-codes", test_exit_codes);
