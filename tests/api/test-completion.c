@@ -901,7 +901,7 @@ test_long_pause_not_cut (Fixture       *f,
   moon_test_server_push (f->server, response);
 
   run = run_new (new_completion (f));
-  moon_completion_set_idle_timeout (run->completion, 3);
+  moon_completion_set_idle_timeout (run->completion, 5);
   run_wait (run);
 
   g_assert_no_error (run->error);
