@@ -1075,7 +1075,9 @@ moon_client_estimate_tokens_async (MoonClient          *self,
   body = json_builder_get_root (builder);
   json_node_seal (body);
 
-  serialize = g_task_new (self, cancellable, estimate_body_ready_cb, g_steal_pointer (&task));
+  /* No source object: the worker may release this task after the callback
+   * ran, and must not keep the client alive. */
+  serialize = g_task_new (NULL, cancellable, estimate_body_ready_cb, g_steal_pointer (&task));
   g_task_set_source_tag (serialize, serialize_in_thread);
   g_task_set_task_data (serialize, body, (GDestroyNotify) json_node_unref);
   g_task_run_in_thread (serialize, serialize_in_thread);

@@ -1055,6 +1055,33 @@ error_body_cb (GObject      *object,
   finish (task, error);
 }
 
+/* A 2xx page that is not a reply at all (a captive portal, a proxy's login
+ * page): say what it is instead of "cut off". */
+static void
+html_body_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  MoonCompletion *self = g_task_get_source_object (task);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  const char *data;
+  gsize length;
+
+  body = _moon_read_bytes_finish (G_INPUT_STREAM (object), result, NULL, &error);
+  if (body == NULL)
+    {
+      finish_io_error (task, error);
+      return;
+    }
+
+  data = g_bytes_get_data (body, &length);
+  text = moon_api_error_dup_readable_text (data, length, 300);
+  finish (task, moon_api_error_new_full (MOON_API_ERROR_PROTOCOL, self->status, NULL, text, self->request_id));
+}
+
 static gboolean
 media_type_is_json (const char *content_type)
 {
@@ -1105,6 +1132,13 @@ send_cb (GObject      *object,
     {
       _moon_read_bytes_async (stream, MAX_ERROR_BODY, self->cancellable,
                               error_body_cb, g_steal_pointer (&task));
+      return;
+    }
+
+  if (self->content_type != NULL && g_ascii_strcasecmp (self->content_type, "text/html") == 0)
+    {
+      _moon_read_bytes_async (stream, MAX_ERROR_BODY, self->cancellable,
+                              html_body_cb, g_steal_pointer (&task));
       return;
     }
 
@@ -1241,7 +1275,9 @@ moon_completion_run_async (MoonCompletion      *self,
 
   if (self->body_bytes == NULL)
     {
-      g_autoptr(GTask) serialize = g_task_new (self, NULL, body_ready_cb, g_steal_pointer (&task));
+      /* No source object: the worker thread may drop its reference to this
+       * task a little after the callback ran, and must not keep us alive. */
+      g_autoptr(GTask) serialize = g_task_new (NULL, NULL, body_ready_cb, g_steal_pointer (&task));
 
       g_task_set_source_tag (serialize, serialize_in_thread);
       g_task_set_task_data (serialize, json_node_ref (self->body), (GDestroyNotify) json_node_unref);

@@ -511,6 +511,10 @@ main (int   argc,
   const char *env_key;
   Cli cli = { 0 };
 
+  /* Standard output is the reply: log messages (G_MESSAGES_DEBUG) go to
+   * standard error. */
+  g_log_writer_default_set_use_stderr (TRUE);
+
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

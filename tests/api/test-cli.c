@@ -25,6 +25,9 @@
 /* Everything every run printed, searched for the canaries at the end. */
 static GString *all_output;
 
+/* When set, the next runs get G_MESSAGES_DEBUG=all. */
+static gboolean debug_output;
+
 typedef struct
 {
   gboolean  done;
@@ -72,6 +75,13 @@ interrupt_cb (gpointer data)
   if (moon_test_server_get_bytes_sent (interrupt->server) < interrupt->after_bytes)
     return G_SOURCE_CONTINUE;
 
+  /* Give the client a moment to print what it got. */
+  if (interrupt->after_bytes > 0)
+    {
+      interrupt->after_bytes = 0;
+      return G_SOURCE_CONTINUE;
+    }
+
   g_subprocess_send_signal (interrupt->process, SIGINT);
   interrupt->id = 0;
   return G_SOURCE_REMOVE;
@@ -112,7 +122,10 @@ run_cli (const char     *env_key,
     g_subprocess_launcher_setenv (launcher, "MOONSHOT_API_KEY", env_key, TRUE);
   else
     g_subprocess_launcher_unsetenv (launcher, "MOONSHOT_API_KEY");
-  g_subprocess_launcher_unsetenv (launcher, "G_MESSAGES_DEBUG");
+  if (debug_output)
+    g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "G_MESSAGES_DEBUG");
 
   process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
@@ -122,7 +135,7 @@ run_cli (const char     *env_key,
       interrupt.process = process;
       interrupt.server = interrupt_server;
       interrupt.after_bytes = interrupt_after;
-      interrupt.id = g_timeout_add (20, interrupt_cb, &interrupt);
+      interrupt.id = g_timeout_add (100, interrupt_cb, &interrupt);
     }
 
   g_subprocess_communicate_utf8_async (process, stdin_text ? stdin_text : "", NULL, communicate_cb, p);
@@ -209,6 +222,28 @@ test_quiet_by_default (void)
   g_assert_cmpint (p.status, ==, 0);
   g_assert_cmpstr (p.out, ==, "Hello! How can I help?\n");
   g_assert_cmpstr (p.err, ==, "");
+  proc_clear (&p);
+}
+
+/* All debug output (ours, GLib's, libsoup's) on: still no key in it. */
+static void
+test_debug_output (void)
+{
+  g_autoptr(MoonTestServer) server = moon_test_server_new ();
+  Proc p;
+
+  push_fixture (server, "k25-thinking-include-usage.sse", "req-debug");
+  debug_output = TRUE;
+  run_cli (CANARY, NULL, NULL, 0, &p, "--base-url", moon_test_server_get_base_url (server), "-v", "Hi", NULL);
+  debug_output = FALSE;
+
+  g_assert_cmpint (p.status, ==, 0);
+  /* Logging never mixes into the reply on stdout. */
+  g_assert_cmpstr (p.out, ==, "Hello! How can I help?\n");
+  g_assert_nonnull (strstr (p.err, "moon-completion-DEBUG"));
+  g_assert_nonnull (strstr (p.err, "libsoup-DEBUG"));
+  g_assert_null (strstr (p.err, CANARY));
+  g_assert_null (strstr (p.err, "Authorization"));
   proc_clear (&p);
 }
 
@@ -508,8 +543,16 @@ test_interrupted (void)
   run_cli (CANARY, NULL, server, first_two_events, &p, "--base-url", moon_test_server_get_base_url (server), "Hi", NULL);
 
   g_assert_cmpint (p.status, ==, 130);
-  g_assert_true (g_str_has_prefix (p.out, "Hello"));
-  g_assert_cmpstr (p.out, !=, "Hello, Li Lei! 1+1 equals 2.\n");
+  /* What was printed is the start of the reply (plus a final newline), and
+   * not all of it. */
+  {
+    g_autofree char *printed = g_strdup (p.out);
+
+    if (g_str_has_suffix (printed, "\n"))
+      printed[strlen (printed) - 1] = '\0';
+    g_assert_true (g_str_has_prefix ("Hello, Li Lei! 1+1 equals 2.", printed));
+    g_assert_cmpstr (printed, !=, "Hello, Li Lei! 1+1 equals 2.");
+  }
   proc_clear (&p);
 }
 
@@ -549,17 +592,23 @@ static void
 test_canaries_nowhere (void)
 {
   const char *canaries[] = { CANARY, KEYRING_CANARY };
+  /* tests/session-wrapper.sh puts HOME and XDG_RUNTIME_DIR in one fresh
+   * scratch directory: everything a run could have written is in there. */
+  g_autofree char *scratch = g_path_get_dirname (g_get_home_dir ());
 
+  g_autofree char *scratch_name = g_path_get_basename (scratch);
+
+  /* Only inside the wrapper (meson test): never walk a real home. */
+  g_assert_true (g_str_has_prefix (scratch_name, "moonchat-test."));
   g_assert_cmpuint (all_output->len, >, 0);
+  g_assert_true (g_str_has_prefix (g_get_user_runtime_dir (), scratch));
 
   for (guint i = 0; i < G_N_ELEMENTS (canaries); i++)
     {
       g_autoptr(GPtrArray) hits = g_ptr_array_new_with_free_func (g_free);
 
       g_assert_null (strstr (all_output->str, canaries[i]));
-      find_in_files (g_get_home_dir (), canaries[i], hits);
-      find_in_files (g_get_user_runtime_dir (), canaries[i], hits);
-      find_in_files (g_get_tmp_dir (), canaries[i], hits);
+      find_in_files (scratch, canaries[i], hits);
       for (guint j = 0; j < hits->len; j++)
         g_test_message ("%s found in %s", canaries[i], (char *) g_ptr_array_index (hits, j));
       g_assert_cmpuint (hits->len, ==, 0);
@@ -577,6 +626,7 @@ main (int   argc,
 
   g_test_add_func ("/api/cli/stream-with-env-key", test_stream_with_env_key);
   g_test_add_func ("/api/cli/quiet-by-default", test_quiet_by_default);
+  g_test_add_func ("/api/cli/debug-output", test_debug_output);
   g_test_add_func ("/api/cli/key-from-keyring", test_key_from_keyring);
   g_test_add_func ("/api/cli/no-key", test_no_key);
   g_test_add_func ("/api/cli/exit-codes", test_exit_codes);

@@ -901,7 +901,7 @@ test_long_pause_not_cut (Fixture       *f,
   moon_test_server_push (f->server, response);
 
   run = run_new (new_completion (f));
-  moon_completion_set_idle_timeout (run->completion, 3);
+  moon_completion_set_idle_timeout (run->completion, 5);
   run_wait (run);
 
   g_assert_no_error (run->error);
@@ -930,6 +930,8 @@ test_hostile_line (Fixture       *f,
   /* The server noticed that the client went away long before 20 MB. */
   while (!moon_test_server_get_finished (f->server))
     g_main_context_iteration (NULL, TRUE);
+  g_test_message ("the server had sent %" G_GSIZE_FORMAT " bytes when the client hung up",
+                  moon_test_server_get_bytes_sent (f->server));
   g_assert_cmpuint (moon_test_server_get_bytes_sent (f->server), <, 20 * 1000 * 1000);
 }
 
@@ -991,6 +993,24 @@ test_json_error_with_200 (Fixture       *f,
 
   g_assert_error (run->error, MOON_API_ERROR, MOON_API_ERROR_NOT_FOUND);
   g_assert_cmpstr (moon_api_error_get_server_message (run->error), ==, "Not found the model kimi-x or Permission denied");
+}
+
+/* A 200 HTML page (a captive portal) is named, not called "cut off". */
+static void
+test_html_with_200 (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(Run) run = NULL;
+
+  moon_test_server_push (f->server, moon_test_response_new_text (CHAT_PATH, 200, "text/html; charset=utf-8",
+    "<!DOCTYPE html><html><head><title>Hotel Wi-Fi: please log in</title></head><body>...</body></html>"));
+
+  run = run_new (new_completion (f));
+  run_wait (run);
+
+  g_assert_error (run->error, MOON_API_ERROR, MOON_API_ERROR_PROTOCOL);
+  g_assert_cmpstr (moon_api_error_get_server_message (run->error), ==, "Hotel Wi-Fi: please log in");
+  g_assert_cmpstr (run->error->message, ==, "The server sent a reply that could not be read: Hotel Wi-Fi: please log in");
 }
 
 /* The key never travels in clear text to another computer. */
@@ -1199,6 +1219,7 @@ main (int   argc,
   ADD ("hostile-20mb-line-default-cap", test_hostile_line_default_cap);
   ADD ("json-reply", test_json_reply);
   ADD ("json-error-with-200", test_json_error_with_200);
+  ADD ("html-with-200", test_html_with_200);
   ADD ("insecure-base-url", test_insecure_base_url);
   ADD ("runs-once", test_runs_once);
   ADD ("body-bytes", test_body_bytes);

@@ -202,6 +202,8 @@ test_canary_not_on_disk (void)
   found = lookup (MOON_CLIENT_BASE_URL_GLOBAL);
   g_assert_cmpstr (found, ==, canary);
 
+  /* HOME is the wrapper's fresh scratch home (tests/session-wrapper.sh). */
+  g_assert_true (strstr (g_get_home_dir (), "moonchat-test.") != NULL);
   find_in_files (g_get_home_dir (), canary, hits, &n_files);
   find_in_files (g_get_user_runtime_dir (), canary, hits, &n_files);
   for (guint i = 0; i < hits->len; i++)
