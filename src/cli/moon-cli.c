@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "moon-api-error.h"
+#include "moon-chat-session.h"
 #include "moon-client.h"
 #include "moon-completion.h"
 #include "moon-model-info.h"
@@ -45,6 +46,13 @@ typedef struct
   GCancellable   *cancellable;
   MoonClient     *client;
   MoonCompletion *completion;
+  /* With --new / --conversation: the reply goes into the shared history. */
+  MoonConversationStore *store;
+  MoonConversation      *conversation;
+  MoonChatSession       *session;
+  MoonMessage           *reply;
+  gsize                  printed_content;
+  gsize                  printed_reasoning;
   char           *base_url;
   char           *api_key;
   gboolean        show_reasoning;
@@ -67,6 +75,8 @@ static gboolean opt_reasoning;
 static gboolean opt_verbose;
 static gboolean opt_version;
 static gboolean opt_list_models;
+static char *opt_conversation;
+static gboolean opt_new;
 
 static const GOptionEntry entries[] = {
   { "base-url", 'u', 0, G_OPTION_ARG_STRING, &opt_base_url,
@@ -86,6 +96,10 @@ static const GOptionEntry entries[] = {
     N_("Print the model, token usage and request ID to standard error"), NULL },
   { "list-models", 0, 0, G_OPTION_ARG_NONE, &opt_list_models,
     N_("List the models the API offers (also a way to check a key) and exit"), NULL },
+  { "new", 'n', 0, G_OPTION_ARG_NONE, &opt_new,
+    N_("Start a new saved conversation (it appears in Moonchat) and print its ID to standard error"), NULL },
+  { "conversation", 'c', 0, G_OPTION_ARG_STRING, &opt_conversation,
+    N_("Continue the saved conversation with this ID: the reply carries its history and is saved into it"), N_("ID") },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, N_("Show the version"), NULL },
   { NULL }
 };
@@ -419,6 +433,236 @@ list_models_cb (GObject      *object,
   g_main_loop_quit (cli->loop);
 }
 
+/* --- Saved conversations (--new, --conversation) ------------------------
+ *
+ * The reply is produced by MoonChatSession exactly as in the app: the user
+ * message and the reply are appended to the conversation, the request carries
+ * its history (MoonContext), and the store saves and checkpoints it. Printing
+ * follows the reply message as it grows.
+ */
+
+static void
+reply_notify_cb (MoonMessage *message,
+                 GParamSpec  *pspec,
+                 Cli         *cli)
+{
+  const char *reasoning = moon_message_get_reasoning_content (message);
+  const char *content = moon_message_get_content (message);
+  gsize reasoning_len = reasoning ? strlen (reasoning) : 0;
+  gsize content_len = moon_message_get_content_length (message);
+
+  if (reasoning_len > cli->printed_reasoning)
+    {
+      if (cli->show_reasoning)
+        {
+          cli->in_reasoning = TRUE;
+          fputs (reasoning + cli->printed_reasoning, stderr);
+          fflush (stderr);
+        }
+      cli->printed_reasoning = reasoning_len;
+    }
+
+  if (content_len > cli->printed_content)
+    {
+      end_reasoning (cli);
+      write_content (cli, content + cli->printed_content);
+      cli->printed_content = content_len;
+    }
+}
+
+static void
+conversation_items_changed_cb (GListModel *model,
+                               guint       position,
+                               guint       removed,
+                               guint       added,
+                               Cli        *cli)
+{
+  g_autoptr(MoonMessage) last = NULL;
+  guint n = g_list_model_get_n_items (model);
+
+  if (added == 0 || cli->reply != NULL || n == 0)
+    return;
+
+  last = g_list_model_get_item (model, n - 1);
+  if (moon_message_get_role (last) != MOON_MESSAGE_ROLE_ASSISTANT)
+    return;
+
+  cli->reply = g_object_ref (last);
+  g_signal_connect (cli->reply, "notify::content", G_CALLBACK (reply_notify_cb), cli);
+  g_signal_connect (cli->reply, "notify::reasoning-content", G_CALLBACK (reply_notify_cb), cli);
+}
+
+static void
+store_flushed_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!moon_conversation_store_flush_finish (MOON_CONVERSATION_STORE (object), result, &error))
+    {
+      print_error (NULL, error);
+      if (cli->exit_status == EXIT_OK)
+        cli->exit_status = EXIT_OTHER;
+    }
+
+  g_main_loop_quit (cli->loop);
+}
+
+static void
+session_sent_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(MoonMessage) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = moon_chat_session_send_finish (MOON_CHAT_SESSION (object), result, &error);
+
+  end_reasoning (cli);
+  if (cli->wrote_content && !cli->content_ends_with_newline)
+    write_content (cli, "\n");
+
+  if (reply != NULL && g_strcmp0 (moon_message_get_finish_reason (reply), "length") == 0)
+    g_printerr ("moonchat-cli: %s\n", _("The reply was cut short by the token limit."));
+
+  if (error != NULL)
+    {
+      print_error (NULL, error);
+      cli->exit_status = exit_status_for (error);
+    }
+
+  /* Scripts continue the conversation with --conversation ID. */
+  /* Translators: %s is a conversation ID */
+  g_printerr (_("moonchat-cli: conversation %s\n"), moon_conversation_get_id (cli->conversation));
+
+  /* Whatever happened, what arrived is saved before exiting. */
+  moon_conversation_store_flush_async (cli->store, NULL, store_flushed_cb, cli);
+}
+
+static void
+conversation_ready (Cli        *cli,
+                    const char *prompt)
+{
+  g_autoptr(MoonContext) context = moon_context_new (NULL);
+
+  if (opt_model != NULL)
+    moon_conversation_set_model (cli->conversation, opt_model);
+  if (opt_system != NULL)
+    moon_conversation_set_system_prompt (cli->conversation, opt_system);
+  if (opt_max_tokens > 0)
+    moon_conversation_set_max_tokens (cli->conversation, opt_max_tokens);
+  if (opt_no_thinking)
+    moon_conversation_set_thinking (cli->conversation, FALSE);
+  moon_conversation_set_partial_prefix (cli->conversation, opt_prefix);
+
+  g_signal_connect (cli->conversation, "items-changed",
+                    G_CALLBACK (conversation_items_changed_cb), cli);
+
+  moon_client_set_api_key (cli->client, cli->api_key);
+  cli->session = moon_chat_session_new (cli->client, cli->store, context);
+  moon_chat_session_send_async (cli->session, cli->conversation, prompt,
+                                cli->cancellable, session_sent_cb, cli);
+}
+
+typedef struct
+{
+  Cli  *cli;
+  char *prompt;
+} PromptData;
+
+static void
+prompt_data_free (PromptData *data)
+{
+  g_free (data->prompt);
+  g_free (data);
+}
+
+static void
+fail_history (Cli          *cli,
+              const GError *error)
+{
+  print_error (NULL, error);
+  cli->exit_status = EXIT_OTHER;
+  g_main_loop_quit (cli->loop);
+}
+
+static void
+conversation_loaded_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  PromptData *data = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!moon_conversation_store_ensure_loaded_finish (MOON_CONVERSATION_STORE (object), result, &error))
+    fail_history (data->cli, error);
+  else
+    conversation_ready (data->cli, data->prompt);
+
+  prompt_data_free (data);
+}
+
+static void
+store_loaded_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  PromptData *data = user_data;
+  Cli *cli = data->cli;
+  g_autoptr(GError) error = NULL;
+
+  if (!moon_conversation_store_load_finish (cli->store, result, &error))
+    {
+      fail_history (cli, error);
+      prompt_data_free (data);
+      return;
+    }
+
+  if (opt_new)
+    {
+      cli->conversation = g_object_ref (moon_conversation_store_create (cli->store));
+      if (opt_model == NULL)
+        moon_conversation_set_model (cli->conversation, "kimi-k2.5");
+      conversation_ready (cli, data->prompt);
+      prompt_data_free (data);
+      return;
+    }
+
+  cli->conversation = moon_conversation_store_lookup (cli->store, opt_conversation);
+  if (cli->conversation == NULL)
+    {
+      g_autofree char *message =
+        /* Translators: %s is a conversation ID */
+        g_strdup_printf (_("There is no saved conversation with the ID “%s”."), opt_conversation);
+
+      print_error (message, NULL);
+      cli->exit_status = EXIT_USAGE;
+      g_main_loop_quit (cli->loop);
+      prompt_data_free (data);
+      return;
+    }
+
+  g_object_ref (cli->conversation);
+  moon_conversation_store_ensure_loaded_async (cli->store, cli->conversation, cli->cancellable,
+                                               conversation_loaded_cb, data);
+}
+
+static void
+start_in_history (Cli        *cli,
+                  const char *prompt)
+{
+  g_autoptr(GFile) directory = moon_conversation_store_get_default_directory ();
+  PromptData *data = g_new0 (PromptData, 1);
+
+  data->cli = cli;
+  data->prompt = g_strdup (prompt);
+  cli->store = moon_conversation_store_new (directory);
+  moon_conversation_store_load_async (cli->store, cli->cancellable, store_loaded_cb, data);
+}
+
 /* With the key known: ask the question, or list the models. */
 static void
 start (Cli        *cli,
@@ -431,7 +675,10 @@ start (Cli        *cli,
       return;
     }
 
-  start_completion (cli, prompt);
+  if (opt_new || opt_conversation != NULL)
+    start_in_history (cli, prompt);
+  else
+    start_completion (cli, prompt);
 }
 
 typedef struct
@@ -545,6 +792,12 @@ main (int   argc,
       return EXIT_OK;
     }
 
+  if (opt_new && opt_conversation != NULL)
+    {
+      g_printerr ("moonchat-cli: %s\n", _("Use either --new or --conversation, not both."));
+      return EXIT_USAGE;
+    }
+
   if (argc < 2 && !opt_list_models)
     {
       g_printerr ("moonchat-cli: %s\n", _("No prompt given. Try “moonchat-cli --help”."));
@@ -595,6 +848,10 @@ main (int   argc,
   g_free (cli.api_key);
   g_free (cli.base_url);
   g_clear_object (&cli.completion);
+  g_clear_object (&cli.reply);
+  g_clear_object (&cli.session);
+  g_clear_object (&cli.conversation);
+  g_clear_object (&cli.store);
   g_clear_object (&cli.client);
   g_clear_object (&cli.cancellable);
   g_main_loop_unref (cli.loop);

@@ -615,6 +615,91 @@ test_canaries_nowhere (void)
     }
 }
 
+/* --new saves the exchange into the shared history; --conversation ID
+ * continues it: the second request carries the first turn, and the file
+ * holds both turns once each. */
+static void
+test_saved_conversation (void)
+{
+  g_autoptr(MoonTestServer) server = moon_test_server_new ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonParser) file_parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *path = NULL;
+  const char *marker;
+  JsonObject *request;
+  JsonObject *root;
+  JsonArray *messages;
+  Proc p;
+
+  push_fixture (server, "k25-thinking-include-usage.sse", NULL);
+  run_cli (CANARY, NULL, NULL, 0, &p,
+           "--base-url", moon_test_server_get_base_url (server),
+           "--new", "--system", "Be brief.", "Say", "hello", NULL);
+  g_assert_cmpint (p.status, ==, 0);
+  g_assert_cmpstr (p.out, ==, "Hello! How can I help?\n");
+  marker = strstr (p.err, "moonchat-cli: conversation ");
+  g_assert_nonnull (marker);
+  id = g_strndup (marker + strlen ("moonchat-cli: conversation "),
+                  strcspn (marker + strlen ("moonchat-cli: conversation "), "\n"));
+  g_assert_true (g_uuid_string_is_valid (id));
+  proc_clear (&p);
+
+  push_fixture (server, "k25-thinking-include-usage.sse", NULL);
+  run_cli (CANARY, NULL, NULL, 0, &p,
+           "--base-url", moon_test_server_get_base_url (server),
+           "--conversation", id, "And", "again", NULL);
+  g_assert_cmpint (p.status, ==, 0);
+  g_assert_cmpstr (p.out, ==, "Hello! How can I help?\n");
+
+  request = last_request (server, parser);
+  messages = json_object_get_array_member (request, "messages");
+  g_assert_cmpuint (json_array_get_length (messages), ==, 4);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 0), "content"), ==, "Be brief.");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 1), "content"), ==, "Say hello");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 2), "content"), ==, "Hello! How can I help?");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 3), "content"), ==, "And again");
+  proc_clear (&p);
+
+  /* The conversation is where the app looks for it. */
+  path = g_build_filename (g_get_user_data_dir (), "moonchat", "conversations", NULL);
+  {
+    g_autoptr(GDir) dir = g_dir_open (path, 0, &error);
+    const char *name;
+    guint found = 0;
+
+    g_assert_no_error (error);
+    while ((name = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree char *file = NULL;
+
+        if (!g_str_has_suffix (name, ".json") || name[0] == '.')
+          continue;
+        file = g_build_filename (path, name, NULL);
+        g_assert_true (json_parser_load_from_file (file_parser, file, &error));
+        g_assert_no_error (error);
+        root = json_node_get_object (json_parser_get_root (file_parser));
+        if (g_strcmp0 (json_object_get_string_member (root, "id"), id) != 0)
+          continue;
+        found++;
+        messages = json_object_get_array_member (root, "messages");
+        g_assert_cmpuint (json_array_get_length (messages), ==, 4);
+        g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 3), "content"), ==, "Hello! How can I help?");
+        g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 3), "finish_reason"), ==, "stop");
+      }
+    g_assert_cmpuint (found, ==, 1);
+  }
+
+  /* An unknown ID is a usage error that names it. */
+  run_cli (CANARY, NULL, NULL, 0, &p,
+           "--base-url", moon_test_server_get_base_url (server),
+           "--conversation", "00000000-0000-4000-8000-000000000000", "Hi", NULL);
+  g_assert_cmpint (p.status, ==, 2);
+  g_assert_nonnull (strstr (p.err, "00000000-0000-4000-8000-000000000000"));
+  proc_clear (&p);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -625,6 +710,7 @@ main (int   argc,
   all_output = g_string_new (NULL);
 
   g_test_add_func ("/api/cli/stream-with-env-key", test_stream_with_env_key);
+  g_test_add_func ("/api/cli/saved-conversation", test_saved_conversation);
   g_test_add_func ("/api/cli/quiet-by-default", test_quiet_by_default);
   g_test_add_func ("/api/cli/debug-output", test_debug_output);
   g_test_add_func ("/api/cli/key-from-keyring", test_key_from_keyring);
