@@ -96,6 +96,10 @@ moon_usage_from_json (JsonObject *object,
   if ((details = get_object (object, "completion_tokens_details")))
     out_usage->reasoning_tokens = get_int (details, "reasoning_tokens");
 
+  /* The flat shape moon_usage_to_json() writes (history files). */
+  if (out_usage->reasoning_tokens == 0)
+    out_usage->reasoning_tokens = get_int (object, "reasoning_tokens");
+
   if (out_usage->total_tokens == 0)
     out_usage->total_tokens = out_usage->prompt_tokens + out_usage->completion_tokens;
 
