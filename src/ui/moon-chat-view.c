@@ -315,6 +315,11 @@ moon_chat_view_dispose (GObject *object)
     g_signal_group_set_target (self->conversation_signals, NULL);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), MOON_TYPE_CHAT_VIEW);
+  /* The template's root is not a bound child: unparent it too. */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self));
+       child != NULL;
+       child = gtk_widget_get_first_child (GTK_WIDGET (self)))
+    gtk_widget_unparent (child);
 
   g_clear_object (&self->conversation_signals);
   g_clear_object (&self->selection);

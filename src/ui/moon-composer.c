@@ -257,6 +257,11 @@ moon_composer_dispose (GObject *object)
   g_clear_handle_id (&self->send_idle_id, g_source_remove);
   g_clear_object (&self->editing);
   gtk_widget_dispose_template (GTK_WIDGET (self), MOON_TYPE_COMPOSER);
+  /* The template's root is not a bound child: unparent it too. */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self));
+       child != NULL;
+       child = gtk_widget_get_first_child (GTK_WIDGET (self)))
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (moon_composer_parent_class)->dispose (object);
 }

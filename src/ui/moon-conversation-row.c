@@ -196,6 +196,11 @@ moon_conversation_row_dispose (GObject *object)
 
   moon_conversation_row_set_conversation (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), MOON_TYPE_CONVERSATION_ROW);
+  /* The template's root is not a bound child: unparent it too. */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self));
+       child != NULL;
+       child = gtk_widget_get_first_child (GTK_WIDGET (self)))
+    gtk_widget_unparent (child);
   g_clear_object (&self->bindings);
   g_clear_object (&self->signals);
 

@@ -397,6 +397,11 @@ moon_message_row_dispose (GObject *object)
 
   moon_message_row_set_message (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), MOON_TYPE_MESSAGE_ROW);
+  /* The template's root is not a bound child: unparent it too. */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self));
+       child != NULL;
+       child = gtk_widget_get_first_child (GTK_WIDGET (self)))
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (moon_message_row_parent_class)->dispose (object);
 }
