@@ -38,6 +38,7 @@ struct _MoonApplication
   gulong                 running_handler;
   gboolean               api_key_checked;
   gboolean               shutting_down;
+  gboolean               saved_for_exit;
 };
 
 G_DEFINE_FINAL_TYPE (MoonApplication, moon_application, ADW_TYPE_APPLICATION)
@@ -219,7 +220,10 @@ saved_one (MoonApplication *self)
   g_assert (self->pending_saves > 0);
 
   if (--self->pending_saves == 0)
-    g_application_release (G_APPLICATION (self));
+    {
+      self->saved_for_exit = TRUE;
+      g_application_release (G_APPLICATION (self));
+    }
 }
 
 static void
@@ -822,4 +826,19 @@ moon_application_show_preferences (MoonApplication *self)
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
   dialog = moon_preferences_dialog_new (self);
   adw_dialog_present (dialog, window ? GTK_WIDGET (window) : NULL);
+}
+
+/**
+ * moon_application_get_saved_for_exit:
+ * @self: a #MoonApplication
+ *
+ * Returns: whether the last window has gone and everything it had is on
+ *   disk, so the process may end
+ */
+gboolean
+moon_application_get_saved_for_exit (MoonApplication *self)
+{
+  g_return_val_if_fail (MOON_IS_APPLICATION (self), FALSE);
+
+  return self->saved_for_exit;
 }

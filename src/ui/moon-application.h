@@ -40,5 +40,6 @@ gboolean               moon_application_set_api_key_finish (MoonApplication     
                                                             GAsyncResult        *result,
                                                             GError             **error);
 void                   moon_application_show_preferences   (MoonApplication     *self);
+gboolean               moon_application_get_saved_for_exit (MoonApplication     *self);
 
 G_END_DECLS

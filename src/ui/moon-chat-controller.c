@@ -388,7 +388,7 @@ append_reply (MoonChatController *self,
 
   moon_conversation_append_message (conversation, reply);
 
-  return reply;
+  return g_steal_pointer (&reply);
 }
 
 static void

@@ -502,6 +502,7 @@ moon_chat_view_init (MoonChatView *self)
       gtk_label_set_xalign (GTK_LABEL (label), 0);
       gtk_button_set_child (GTK_BUTTON (button), label);
       gtk_widget_add_css_class (button, "example-prompt");
+      gtk_widget_add_css_class (button, "card");
       g_object_set_data (G_OBJECT (button), "prompt", (gpointer) _(example_prompts[i]));
       g_signal_connect_object (button, "clicked", G_CALLBACK (example_clicked_cb),
                                self, G_CONNECT_SWAPPED);

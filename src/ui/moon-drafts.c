@@ -31,15 +31,23 @@ struct _MoonDrafts
   guint       save_source;
   gboolean    dirty;
   gboolean    writing;
+  gboolean    loaded;
 };
 
 G_DEFINE_FINAL_TYPE (MoonDrafts, moon_drafts, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_LOADED,
+  N_PROPS
+};
 
 enum {
   SAVE_FAILED,
   N_SIGNALS
 };
 
+static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static void start_write (MoonDrafts *self);
@@ -228,11 +236,42 @@ moon_drafts_finalize (GObject *object)
 }
 
 static void
+moon_drafts_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  MoonDrafts *self = MOON_DRAFTS (object);
+
+  switch (prop_id)
+    {
+    case PROP_LOADED:
+      g_value_set_boolean (value, self->loaded);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 moon_drafts_class_init (MoonDraftsClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->finalize = moon_drafts_finalize;
+  object_class->get_property = moon_drafts_get_property;
+
+  /**
+   * MoonDrafts:loaded:
+   *
+   * Whether the drafts file has been read (or found missing or damaged).
+   */
+  properties[PROP_LOADED] =
+    g_param_spec_boolean ("loaded", NULL, NULL, FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
    * MoonDrafts::save-failed:
@@ -289,11 +328,20 @@ moon_drafts_get_file (MoonDrafts *self)
 }
 
 static void
-load_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
+set_loaded (MoonDrafts *self)
 {
-  g_autoptr(GTask) task = user_data;
+  if (self->loaded)
+    return;
+
+  self->loaded = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
+}
+
+static void
+load_contents (GTask        *task,
+               GObject      *object,
+               GAsyncResult *result)
+{
   MoonDrafts *self = g_task_get_source_object (task);
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
@@ -349,6 +397,20 @@ load_cb (GObject      *object,
   g_task_return_boolean (task, TRUE);
 }
 
+static void
+load_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(MoonDrafts) self = g_object_ref (g_task_get_source_object (task));
+
+  load_contents (task, object, result);
+
+  /* Read, missing or damaged: either way typing may begin. */
+  set_loaded (self);
+}
+
 /**
  * moon_drafts_load_async:
  * @self: a #MoonDrafts
@@ -401,6 +463,20 @@ moon_drafts_load_finish (MoonDrafts    *self,
  *
  * Returns: (nullable): the draft, or %NULL
  */
+/**
+ * moon_drafts_get_loaded:
+ * @self: a #MoonDrafts
+ *
+ * Returns: the value of #MoonDrafts:loaded
+ */
+gboolean
+moon_drafts_get_loaded (MoonDrafts *self)
+{
+  g_return_val_if_fail (MOON_IS_DRAFTS (self), FALSE);
+
+  return self->loaded;
+}
+
 const char *
 moon_drafts_get (MoonDrafts *self,
                  const char *conversation_id)

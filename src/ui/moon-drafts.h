@@ -25,6 +25,7 @@ void        moon_drafts_load_async   (MoonDrafts          *self,
 gboolean    moon_drafts_load_finish  (MoonDrafts          *self,
                                       GAsyncResult        *result,
                                       GError             **error);
+gboolean    moon_drafts_get_loaded   (MoonDrafts          *self);
 const char *moon_drafts_get          (MoonDrafts          *self,
                                       const char          *conversation_id);
 void        moon_drafts_set          (MoonDrafts          *self,

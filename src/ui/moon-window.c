@@ -15,6 +15,7 @@
 #include "moon-chat-view.h"
 #include "moon-conversation-row.h"
 #include "moon-conversation-settings.h"
+#include "moon-list-mirror.h"
 #include "moon-window.h"
 
 struct _MoonWindow
@@ -33,8 +34,10 @@ struct _MoonWindow
   GBindingGroup          *conversation_bindings;
   GSignalGroup           *conversation_signals;
   GtkSingleSelection     *selection;
+  GListModel             *conversations;  /* the store, mirrored */
   GListModel             *search_results;
   GHashTable             *failing_saves;
+  GPtrArray              *deletions;
   guint                   select_idle;
   gboolean                syncing_selection;
   gboolean                restoring_draft;
@@ -332,10 +335,12 @@ store_loaded_cb (MoonWindow *self)
 {
   g_autofree char *last = NULL;
   MoonConversation *conversation;
+  gboolean loaded = FALSE;
 
   update_sidebar_page (self);
 
-  if (self->restored_last || self->conversation != NULL)
+  g_object_get (self->store, "is-loaded", &loaded, NULL);
+  if (!loaded || self->restored_last || self->conversation != NULL)
     return;
 
   self->restored_last = TRUE;
@@ -396,7 +401,7 @@ search_changed_cb (MoonWindow *self)
 
   if (text[0] == '\0')
     {
-      set_sidebar_model (self, G_LIST_MODEL (self->store));
+      set_sidebar_model (self, self->conversations);
       g_clear_object (&self->search_results);
       return;
     }
@@ -514,21 +519,35 @@ rename_conversation_action (GtkWidget  *widget,
   rename_conversation (self, lookup_conversation (self, parameter));
 }
 
+/* A deletion waits for its toast: Undo brings the conversation back, the
+ * toast going away (or the window closing) makes it final. */
 typedef struct
 {
   MoonConversationStore *store;
+  GApplication          *application;
   guint                  token;
   gboolean               undone;
+  gboolean               committed;
 } Deletion;
 
 static void
-deletion_free (gpointer  data,
-               GClosure *closure)
+deletion_clear (Deletion *deletion)
 {
-  Deletion *deletion = data;
-
   g_clear_object (&deletion->store);
-  g_free (deletion);
+  g_clear_object (&deletion->application);
+}
+
+static void
+deletion_release (gpointer data)
+{
+  g_rc_box_release_full (data, (GDestroyNotify) deletion_clear);
+}
+
+static void
+deletion_closure_release (gpointer  data,
+                          GClosure *closure)
+{
+  deletion_release (data);
 }
 
 static void
@@ -536,26 +555,42 @@ commit_delete_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
+  GApplication *application = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!moon_conversation_store_commit_delete_finish (MOON_CONVERSATION_STORE (object), result, NULL, &error))
     g_warning ("Could not move the deleted conversation to the trash: %s", error->message);
+
+  g_application_release (application);
+  g_object_unref (application);
+}
+
+static void
+deletion_commit (Deletion *deletion)
+{
+  if (deletion->undone || deletion->committed)
+    return;
+
+  deletion->committed = TRUE;
+  /* The process stays until the file is in the trash. */
+  g_application_hold (deletion->application);
+  moon_conversation_store_commit_delete_async (deletion->store, deletion->token, NULL,
+                                               commit_delete_cb, g_object_ref (deletion->application));
 }
 
 static void
 undo_delete_cb (AdwToast *toast,
                 Deletion *deletion)
 {
-  deletion->undone = moon_conversation_store_undo_delete (deletion->store, deletion->token);
+  if (!deletion->committed)
+    deletion->undone = moon_conversation_store_undo_delete (deletion->store, deletion->token);
 }
 
 static void
 delete_toast_dismissed_cb (AdwToast *toast,
                            Deletion *deletion)
 {
-  if (!deletion->undone)
-    moon_conversation_store_commit_delete_async (deletion->store, deletion->token, NULL,
-                                                 commit_delete_cb, NULL);
+  deletion_commit (deletion);
 }
 
 static void
@@ -576,9 +611,11 @@ delete_conversation (MoonWindow       *self,
     open_conversation (self, NULL);
 
   title = moon_conversation_dup_display_title (conversation);
-  deletion = g_new0 (Deletion, 1);
+  deletion = g_rc_box_new0 (Deletion);
   deletion->store = g_object_ref (self->store);
+  deletion->application = G_APPLICATION (g_object_ref (self->application));
   deletion->token = moon_conversation_store_delete (self->store, conversation);
+  g_ptr_array_add (self->deletions, g_rc_box_acquire (deletion));
 
   /* Translators: %s is the title of a conversation */
   text = g_strdup_printf (_("“%s” deleted"), title);
@@ -588,7 +625,7 @@ delete_conversation (MoonWindow       *self,
   adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
   g_signal_connect (toast, "button-clicked", G_CALLBACK (undo_delete_cb), deletion);
   g_signal_connect_data (toast, "dismissed", G_CALLBACK (delete_toast_dismissed_cb), deletion,
-                         deletion_free, 0);
+                         deletion_closure_release, 0);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
@@ -982,6 +1019,25 @@ unbind_conversation_row_cb (GtkSignalListItemFactory *factory,
 }
 
 static void
+drafts_loaded_cb (MoonWindow *self)
+{
+  MoonComposer *composer = moon_chat_view_get_composer (self->chat_view);
+  g_autofree char *text = NULL;
+
+  if (self->conversation == NULL)
+    return;
+
+  /* The conversation opened before the drafts were read. */
+  text = moon_composer_dup_text (composer);
+  if (text[0] != '\0')
+    return;
+
+  self->restoring_draft = TRUE;
+  moon_composer_set_text (composer, moon_drafts_get (self->drafts, moon_conversation_get_id (self->conversation)));
+  self->restoring_draft = FALSE;
+}
+
+static void
 app_key_changed_cb (MoonWindow *self)
 {
   update_content_page (self);
@@ -1007,6 +1063,10 @@ moon_window_close_request (GtkWindow *window)
   g_settings_apply (self->settings);
 
   g_cancellable_cancel (self->cancellable);
+
+  /* Deletions whose Undo is still on screen become final now. */
+  for (guint i = 0; i < self->deletions->len; i++)
+    deletion_commit (g_ptr_array_index (self->deletions, i));
 
   return GTK_WINDOW_CLASS (moon_window_parent_class)->close_request (window);
 }
@@ -1042,7 +1102,10 @@ set_up (MoonWindow      *self,
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_conversation_row_cb), NULL);
   gtk_list_view_set_factory (self->conversation_list, factory);
 
-  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->store)));
+  /* The store reports a move as two steps after the fact; the mirror turns
+   * that into what GtkListView can follow. */
+  self->conversations = G_LIST_MODEL (moon_list_mirror_new (G_LIST_MODEL (self->store)));
+  self->selection = gtk_single_selection_new (g_object_ref (self->conversations));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   gtk_list_view_set_model (self->conversation_list, GTK_SELECTION_MODEL (self->selection));
@@ -1071,6 +1134,8 @@ set_up (MoonWindow      *self,
   g_signal_connect_object (self->controller, "notify::default-model",
                            G_CALLBACK (update_subtitle), self, G_CONNECT_SWAPPED);
 
+  g_signal_connect_object (self->drafts, "notify::loaded",
+                           G_CALLBACK (drafts_loaded_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->application, "notify::has-api-key",
                            G_CALLBACK (app_key_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->application, "notify::api-key-checked",
@@ -1113,6 +1178,7 @@ moon_window_dispose (GObject *object)
   g_clear_object (&self->conversation_bindings);
   g_clear_object (&self->conversation_signals);
   g_clear_object (&self->selection);
+  g_clear_object (&self->conversations);
   g_clear_object (&self->search_results);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->search_cancellable);
@@ -1122,6 +1188,7 @@ moon_window_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->application);
   g_clear_pointer (&self->failing_saves, g_hash_table_unref);
+  g_clear_pointer (&self->deletions, g_ptr_array_unref);
 
   G_OBJECT_CLASS (moon_window_parent_class)->dispose (object);
 }
@@ -1191,6 +1258,7 @@ moon_window_init (MoonWindow *self)
 
   self->cancellable = g_cancellable_new ();
   self->failing_saves = g_hash_table_new (NULL, NULL);
+  self->deletions = g_ptr_array_new_with_free_func (deletion_release);
 
   if (DEVELOPMENT_BUILD)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
