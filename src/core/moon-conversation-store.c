@@ -432,6 +432,42 @@ conflict_name (const char *path)
   return NULL;
 }
 
+#define MAX_JSON_DEPTH 128
+
+/* json-glib parses recursively; refuse absurd nesting before it does, so a
+ * hostile file cannot exhaust the stack. */
+static gboolean
+nesting_is_sane (const char *data,
+                 gsize       len)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > MAX_JSON_DEPTH)
+            return FALSE;
+        }
+      else if ((c == ']' || c == '}') && depth > 0)
+        depth--;
+    }
+
+  return TRUE;
+}
+
 static JsonNode *
 parse_json (const char  *data,
             gsize        len,
@@ -439,6 +475,13 @@ parse_json (const char  *data,
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local_error = NULL;
+
+  if (!nesting_is_sane (data, len))
+    {
+      g_set_error_literal (error, MOON_HISTORY_ERROR, MOON_HISTORY_ERROR_INVALID,
+                           _("The file is nested too deeply to be a conversation"));
+      return NULL;
+    }
 
   if (len > G_MAXSSIZE || !json_parser_load_from_data (parser, data, len, &local_error))
     {
@@ -723,6 +766,26 @@ read_index (const char *path)
 
   return records;
 }
+
+/* Background work that must not keep the store alive (watching, the
+ * index) holds it weakly. */
+static GWeakRef *
+weak_ref_new (gpointer object)
+{
+  GWeakRef *weak = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (weak, object);
+  return weak;
+}
+
+static void
+weak_ref_free (GWeakRef *weak)
+{
+  g_weak_ref_clear (weak);
+  g_free (weak);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GWeakRef, weak_ref_free)
 
 /* ------------------------------------------------------------------------ */
 /* Entries                                                                 */
@@ -1264,17 +1327,29 @@ schedule_save (Entry *entry)
 /* The index                                                               */
 /* ------------------------------------------------------------------------ */
 
+typedef struct
+{
+  char      *path;
+  GPtrArray *records;
+} IndexData;
+
+static void
+index_data_free (IndexData *data)
+{
+  g_free (data->path);
+  g_clear_pointer (&data->records, g_ptr_array_unref);
+  g_free (data);
+}
+
 static void
 index_write_thread (GTask        *task,
                     gpointer      source_object,
                     gpointer      task_data,
                     GCancellable *cancellable)
 {
-  GPtrArray *records = task_data;
-  MoonConversationStore *self = source_object;
-  g_autofree char *path = g_file_get_path (self->index_file);
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autoptr(GBytes) bytes = render_index (records);
+  IndexData *data = task_data;
+  g_autofree char *dir = g_path_get_dirname (data->path);
+  g_autoptr(GBytes) bytes = render_index (data->records);
   g_autoptr(GError) error = NULL;
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
@@ -1284,7 +1359,7 @@ index_write_thread (GTask        *task,
       return;
     }
 
-  if (!write_file_atomically (path, bytes, NULL, NULL, &error))
+  if (!write_file_atomically (data->path, bytes, NULL, NULL, &error))
     g_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_boolean (task, TRUE);
@@ -1314,14 +1389,18 @@ index_write_cb (GObject      *object,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  MoonConversationStore *self = MOON_CONVERSATION_STORE (object);
+  g_autoptr(GWeakRef) weak = user_data;
+  g_autoptr(MoonConversationStore) self = g_weak_ref_get (weak);
   g_autoptr(GError) error = NULL;
-
-  self->index_writing = FALSE;
 
   /* The index is a cache; failing to write it costs only start-up time. */
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     g_message ("Could not write the conversation index: %s", error->message);
+
+  if (self == NULL)
+    return;
+
+  self->index_writing = FALSE;
 
   if (self->index_dirty && !self->disposed)
     schedule_index_save (self);
@@ -1333,6 +1412,7 @@ static void
 index_write_now (MoonConversationStore *self)
 {
   g_autoptr(GTask) task = NULL;
+  IndexData *data;
 
   g_clear_handle_id (&self->index_source, g_source_remove);
 
@@ -1342,9 +1422,13 @@ index_write_now (MoonConversationStore *self)
   self->index_dirty = FALSE;
   self->index_writing = TRUE;
 
-  task = g_task_new (self, NULL, index_write_cb, NULL);
+  data = g_new0 (IndexData, 1);
+  data->path = g_file_get_path (self->index_file);
+  data->records = collect_records (self);
+
+  task = g_task_new (NULL, NULL, index_write_cb, weak_ref_new (self));
   g_task_set_source_tag (task, index_write_now);
-  g_task_set_task_data (task, collect_records (self), (GDestroyNotify) g_ptr_array_unref);
+  g_task_set_task_data (task, data, (GDestroyNotify) index_data_free);
   g_task_run_in_thread (task, index_write_thread);
 }
 
@@ -2191,8 +2275,12 @@ check_cb (GObject      *object,
           GAsyncResult *result,
           gpointer      user_data)
 {
-  MoonConversationStore *self = MOON_CONVERSATION_STORE (object);
+  g_autoptr(GWeakRef) weak = user_data;
+  g_autoptr(MoonConversationStore) self = g_weak_ref_get (weak);
   GPtrArray *items = g_task_get_task_data (G_TASK (result));
+
+  if (self == NULL)
+    return;
 
   self->checking = FALSE;
 
@@ -2241,7 +2329,7 @@ check_timeout_cb (gpointer user_data)
   g_hash_table_remove_all (self->pending_checks);
 
   self->checking = TRUE;
-  task = g_task_new (self, NULL, check_cb, NULL);
+  task = g_task_new (NULL, NULL, check_cb, weak_ref_new (self));
   g_task_set_source_tag (task, check_timeout_cb);
   g_task_set_task_data (task, g_steal_pointer (&items), (GDestroyNotify) g_ptr_array_unref);
   g_task_run_in_thread (task, check_thread);

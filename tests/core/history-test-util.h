@@ -152,11 +152,24 @@ test_ensure_loaded (MoonConversationStore *store,
   g_assert_true (moon_conversation_get_is_loaded (conversation));
 }
 
-/* Flushes, then drops the store and checks nothing keeps it alive. */
+/* Flushes, then drops the store and checks nothing keeps it alive. A
+ * worker thread of a finished GTask may still hold its source object for a
+ * moment after the callback ran, so wait for that first. */
 G_GNUC_UNUSED static void
 test_store_close (MoonConversationStore *store)
 {
+  gint64 deadline;
+
   test_store_flush (store);
+
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (g_atomic_int_get ((int *) &G_OBJECT (store)->ref_count) > 1 &&
+         g_get_monotonic_time () < deadline)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+
   g_assert_finalize_object (store);
 }
 
