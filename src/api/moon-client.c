@@ -717,6 +717,7 @@ json_request_send_cb (GObject      *object,
   g_autoptr(GInputStream) stream = NULL;
   g_autoptr(GError) error = NULL;
   SoupMessageHeaders *headers;
+  GCancellable *cancellable;
 
   stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
   if (stream == NULL)
@@ -734,10 +735,10 @@ json_request_send_cb (GObject      *object,
   request->request_id = _moon_message_dup_request_id (request->message);
   request->retry_after = g_strdup (soup_message_headers_get_one (headers, "Retry-After"));
 
-  _moon_read_bytes_async (stream, MAX_JSON_BODY,
-                          g_task_get_cancellable (task),
-                          json_body_read_cb,
-                          g_steal_pointer (&task));
+  /* (the cancellable is fetched before the task is handed on) */
+  cancellable = g_task_get_cancellable (task);
+  _moon_read_bytes_async (stream, MAX_JSON_BODY, cancellable,
+                          json_body_read_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -1015,6 +1016,7 @@ estimate_body_ready_cb (GObject      *object,
   MoonClient *self = g_task_get_source_object (task);
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GError) error = NULL;
+  GCancellable *cancellable;
 
   body = g_task_propagate_pointer (G_TASK (result), &error);
   if (body == NULL)
@@ -1023,8 +1025,9 @@ estimate_body_ready_cb (GObject      *object,
       return;
     }
 
+  cancellable = g_task_get_cancellable (task);
   json_request_async (self, "POST", "/tokenizers/estimate-token-count", body,
-                      g_task_get_cancellable (task), moon_client_estimate_tokens_async,
+                      cancellable, moon_client_estimate_tokens_async,
                       estimate_tokens_cb, g_steal_pointer (&task));
 }
 
@@ -1072,7 +1075,9 @@ moon_client_estimate_tokens_async (MoonClient          *self,
   body = json_builder_get_root (builder);
   json_node_seal (body);
 
-  serialize = g_task_new (self, cancellable, estimate_body_ready_cb, g_steal_pointer (&task));
+  /* No source object: the worker may release this task after the callback
+   * ran, and must not keep the client alive. */
+  serialize = g_task_new (NULL, cancellable, estimate_body_ready_cb, g_steal_pointer (&task));
   g_task_set_source_tag (serialize, serialize_in_thread);
   g_task_set_task_data (serialize, body, (GDestroyNotify) json_node_unref);
   g_task_run_in_thread (serialize, serialize_in_thread);

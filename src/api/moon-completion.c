@@ -705,12 +705,19 @@ finish_reply (GTask *task)
 
   if (skipped > 0)
     {
-      g_autofree char *detail =
-        g_strdup_printf (g_dngettext (NULL,
-                                      "%u part of the reply is missing (%s)",
-                                      "%u parts of the reply are missing (%s)",
-                                      skipped),
-                         skipped, self->first_skip_error->message);
+      const char *why = self->first_skip_error->message;
+      const char *summary = moon_api_error_get_summary (MOON_API_ERROR_PROTOCOL);
+      g_autofree char *detail = NULL;
+
+      /* The chunk's error repeats the summary; keep only its detail. */
+      if (g_str_has_prefix (why, summary) && g_str_has_prefix (why + strlen (summary), ": "))
+        why += strlen (summary) + 2;
+
+      detail = g_strdup_printf (g_dngettext (NULL,
+                                             "%u part of the reply is missing (%s)",
+                                             "%u parts of the reply are missing (%s)",
+                                             skipped),
+                                skipped, why);
 
       finish (task, error_with_detail (self, MOON_API_ERROR_PROTOCOL, detail));
       return;
@@ -887,7 +894,7 @@ json_body_cb (GObject      *object,
   if (truncated)
     {
       g_autofree char *detail =
-        g_strdup_printf (_("the reply is larger than %" G_GUINT64_FORMAT " bytes"), self->max_event_size);
+        g_strdup_printf (_("the reply is larger than %lu bytes"), (gulong) self->max_event_size);
 
       finish (task, error_with_detail (self, MOON_API_ERROR_PROTOCOL, detail));
       return;
@@ -1048,6 +1055,33 @@ error_body_cb (GObject      *object,
   finish (task, error);
 }
 
+/* A 2xx page that is not a reply at all (a captive portal, a proxy's login
+ * page): say what it is instead of "cut off". */
+static void
+html_body_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  MoonCompletion *self = g_task_get_source_object (task);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  const char *data;
+  gsize length;
+
+  body = _moon_read_bytes_finish (G_INPUT_STREAM (object), result, NULL, &error);
+  if (body == NULL)
+    {
+      finish_io_error (task, error);
+      return;
+    }
+
+  data = g_bytes_get_data (body, &length);
+  text = moon_api_error_dup_readable_text (data, length, 300);
+  finish (task, moon_api_error_new_full (MOON_API_ERROR_PROTOCOL, self->status, NULL, text, self->request_id));
+}
+
 static gboolean
 media_type_is_json (const char *content_type)
 {
@@ -1098,6 +1132,13 @@ send_cb (GObject      *object,
     {
       _moon_read_bytes_async (stream, MAX_ERROR_BODY, self->cancellable,
                               error_body_cb, g_steal_pointer (&task));
+      return;
+    }
+
+  if (self->content_type != NULL && g_ascii_strcasecmp (self->content_type, "text/html") == 0)
+    {
+      _moon_read_bytes_async (stream, MAX_ERROR_BODY, self->cancellable,
+                              html_body_cb, g_steal_pointer (&task));
       return;
     }
 
@@ -1234,7 +1275,9 @@ moon_completion_run_async (MoonCompletion      *self,
 
   if (self->body_bytes == NULL)
     {
-      g_autoptr(GTask) serialize = g_task_new (self, NULL, body_ready_cb, g_steal_pointer (&task));
+      /* No source object: the worker thread may drop its reference to this
+       * task a little after the callback ran, and must not keep us alive. */
+      g_autoptr(GTask) serialize = g_task_new (NULL, NULL, body_ready_cb, g_steal_pointer (&task));
 
       g_task_set_source_tag (serialize, serialize_in_thread);
       g_task_set_task_data (serialize, json_node_ref (self->body), (GDestroyNotify) json_node_unref);

@@ -413,7 +413,7 @@ process_line (MoonSseParser *self,
       if (self->data->len + value_length + 1 > self->max_event)
         {
           g_autofree char *detail =
-            g_strdup_printf (_("an event is larger than %" G_GSIZE_FORMAT " bytes"), self->max_event);
+            g_strdup_printf (_("an event is larger than %lu bytes"), (gulong) self->max_event);
           fail (self, detail);
           return;
         }
@@ -465,7 +465,7 @@ line_too_long (MoonSseParser *self,
 
   {
     g_autofree char *detail =
-      g_strdup_printf (_("a line is longer than %" G_GSIZE_FORMAT " bytes"), self->max_line);
+      g_strdup_printf (_("a line is longer than %lu bytes"), (gulong) self->max_line);
     fail (self, detail);
   }
 

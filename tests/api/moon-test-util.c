@@ -17,10 +17,10 @@ fixture_path_va (const char *first_element,
 {
   g_autoptr(GPtrArray) parts = g_ptr_array_new ();
   const char *root = g_getenv ("MOONCHAT_FIXTURES");
-  g_autofree char *fallback = NULL;
 
+  /* Run outside meson test: the source tree this binary was built from. */
   if (root == NULL)
-    root = fallback = g_test_build_filename (G_TEST_DIST, "..", "fixtures", NULL);
+    root = MOON_TEST_FIXTURES;
 
   g_ptr_array_add (parts, (gpointer) root);
   g_ptr_array_add (parts, (gpointer) "api");
