@@ -2142,3 +2142,18 @@ moon_markdown_doc_get_tail_offset (MoonMarkdownDoc *self)
 
   return self->tail_offset;
 }
+
+/**
+ * moon_markdown_doc_get_text:
+ * @self: a #MoonMarkdownDoc
+ *
+ * Returns: the text of the last update (without an incomplete UTF-8
+ *   character at its end)
+ */
+const char *
+moon_markdown_doc_get_text (MoonMarkdownDoc *self)
+{
+  g_return_val_if_fail (MOON_IS_MARKDOWN_DOC (self), NULL);
+
+  return self->text->str;
+}

@@ -117,5 +117,6 @@ MoonMarkdownBlock    *moon_markdown_doc_get_block               (MoonMarkdownDoc
                                                                  guint              position);
 guint                 moon_markdown_doc_get_n_final             (MoonMarkdownDoc   *self);
 gsize                 moon_markdown_doc_get_tail_offset         (MoonMarkdownDoc   *self);
+const char           *moon_markdown_doc_get_text                (MoonMarkdownDoc   *self);
 
 G_END_DECLS
