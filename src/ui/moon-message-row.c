@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "moon-format.h"
+#include "moon-markdown-view.h"
 #include "moon-message-row.h"
 
 /* A row is recycled by the list view: moon_message_row_set_message() swaps
@@ -49,6 +50,7 @@ struct _MoonMessageRow
   GtkSpinner  *typing_spinner;
   GtkWidget   *bubble;
   GtkLabel    *content_label;
+  MoonMarkdownView *markdown_view;
   GtkWidget   *error_box;
   GtkLabel    *error_label;
   GtkWidget   *footer;
@@ -237,6 +239,14 @@ render_role (MoonMessageRow *self)
       break;
     }
 
+  /* Replies are Markdown; what the user typed is shown as typed. */
+  gtk_widget_set_visible (GTK_WIDGET (self->markdown_view), assistant);
+  gtk_widget_set_visible (GTK_WIDGET (self->content_label), !assistant);
+  if (assistant)
+    gtk_label_set_text (self->content_label, "");
+  else
+    moon_markdown_view_set_text (self->markdown_view, NULL);
+
   gtk_widget_set_halign (self->bubble, user ? GTK_ALIGN_END : GTK_ALIGN_FILL);
   gtk_widget_set_halign (self->footer, user ? GTK_ALIGN_END : GTK_ALIGN_FILL);
   gtk_widget_set_hexpand (GTK_WIDGET (self->footer_label), !user);
@@ -312,7 +322,13 @@ render (MoonMessageRow *self)
   self->n_renders++;
 
   if (dirty & DIRTY_CONTENT)
-    gtk_label_set_text (self->content_label, moon_message_get_content (self->message));
+    {
+      /* The Markdown view re-parses only the unfinished tail. */
+      if (moon_message_get_role (self->message) == MOON_MESSAGE_ROLE_ASSISTANT)
+        moon_markdown_view_set_text (self->markdown_view, moon_message_get_content (self->message));
+      else
+        gtk_label_set_text (self->content_label, moon_message_get_content (self->message));
+    }
 
   if (dirty & DIRTY_REASONING)
     {
@@ -468,6 +484,8 @@ moon_message_row_class_init (MoonMessageRowClass *klass)
 
   duration_quark = g_quark_from_static_string ("moon-message-duration");
 
+  g_type_ensure (MOON_TYPE_MARKDOWN_VIEW);
+
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "messagerow");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_ARTICLE);
@@ -484,6 +502,7 @@ moon_message_row_class_init (MoonMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MoonMessageRow, typing_spinner);
   gtk_widget_class_bind_template_child (widget_class, MoonMessageRow, bubble);
   gtk_widget_class_bind_template_child (widget_class, MoonMessageRow, content_label);
+  gtk_widget_class_bind_template_child (widget_class, MoonMessageRow, markdown_view);
   gtk_widget_class_bind_template_child (widget_class, MoonMessageRow, error_box);
   gtk_widget_class_bind_template_child (widget_class, MoonMessageRow, error_label);
   gtk_widget_class_bind_template_child (widget_class, MoonMessageRow, footer);
@@ -584,6 +603,7 @@ moon_message_row_set_message (MoonMessageRow *self,
     {
       gtk_label_set_text (self->content_label, "");
       gtk_label_set_text (self->reasoning_label, "");
+      moon_markdown_view_set_text (self->markdown_view, NULL);
     }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGE]);
