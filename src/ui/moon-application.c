@@ -427,12 +427,12 @@ moon_application_startup (GApplication *app)
   g_signal_connect_object (self->settings, "changed", G_CALLBACK (settings_changed_cb),
                            self, G_CONNECT_SWAPPED);
 
-  self->controller = moon_chat_controller_new ();
-  model = g_settings_get_string (self->settings, "default-model");
-  moon_chat_controller_set_default_model (self->controller, model);
-
   self->store = moon_conversation_store_new (NULL);
   moon_conversation_store_load_async (self->store, NULL, store_loaded_cb, g_object_ref (self));
+
+  self->controller = moon_chat_controller_new (self->store);
+  model = g_settings_get_string (self->settings, "default-model");
+  moon_chat_controller_set_default_model (self->controller, model);
 
   self->drafts = moon_drafts_new (NULL);
   moon_drafts_load_async (self->drafts, NULL, drafts_loaded_cb, g_object_ref (self));

@@ -14,36 +14,35 @@
 
 #include "moon-api-error.h"
 #include "moon-chat-controller.h"
-#include "moon-completion.h"
+#include "moon-chat-session.h"
 #include "moon-message-row.h"
-#include "moon-token-estimator.h"
 
 /* One reply at a time per conversation, any number of conversations at
- * once. The network only writes into the reply MoonMessage; the store saves
- * the conversation by itself when it changes. Stopping keeps the partial
- * reply (state "cancelled"), a failure keeps it too (state "failed" with the
- * server's message). */
+ * once. MoonChatSession does the work (plan the request, stream the deltas
+ * into the reply message, keep what arrived on failure or Stop); the
+ * controller keeps one session per client, checks what the user can be told
+ * at once (no key, busy, read-only), remembers each run's cancellable for
+ * Stop, and reports the end of each reply. */
 
 typedef struct
 {
-  MoonChatController *self;          /* (unowned) the controller outlives its runs */
+  MoonChatController *self;          /* (owned) */
   MoonConversation   *conversation;  /* (owned) */
-  MoonMessage        *reply;         /* (owned) */
-  MoonCompletion     *completion;    /* (owned) */
+  MoonChatSession    *session;       /* (owned) */
   GCancellable       *cancellable;   /* (owned) */
   gint64              started;
-  MoonUsage           usage_before;
-  gboolean            has_usage_before;
 } Run;
 
 struct _MoonChatController
 {
-  GObject     parent_instance;
+  GObject                parent_instance;
 
-  MoonClient         *client;
-  char               *default_model;
-  GHashTable         *runs;  /* MoonConversation → Run */
-  MoonTokenEstimator *estimator;
+  MoonConversationStore *store;
+  MoonContext           *context;
+  MoonClient            *client;
+  MoonChatSession       *session;  /* for @client */
+  char                  *default_model;
+  GHashTable            *runs;     /* MoonConversation → Run */
 };
 
 G_DEFINE_FINAL_TYPE (MoonChatController, moon_chat_controller, G_TYPE_OBJECT)
@@ -67,232 +66,49 @@ static guint signals[N_SIGNALS];
 static void
 run_free (Run *run)
 {
-  if (run->completion != NULL)
-    g_signal_handlers_disconnect_by_data (run->completion, run);
   g_clear_object (&run->conversation);
-  g_clear_object (&run->reply);
-  g_clear_object (&run->completion);
+  g_clear_object (&run->session);
   g_clear_object (&run->cancellable);
   g_free (run);
 }
 
-static const char *
-conversation_model (MoonChatController *self,
-                    MoonConversation   *conversation)
+static MoonMessage *
+last_reply (MoonConversation *conversation)
 {
-  const char *model = moon_conversation_get_model (conversation);
+  MoonMessage *last = moon_conversation_get_last_message (conversation);
 
-  if (model != NULL && model[0] != '\0')
-    return model;
+  if (last != NULL && moon_message_get_role (last) == MOON_MESSAGE_ROLE_ASSISTANT)
+    return last;
 
-  return self->default_model ? self->default_model : "kimi-k2.5";
+  return NULL;
 }
 
-static gboolean
-is_sendable (MoonMessage *message)
-{
-  MoonMessageRole role = moon_message_get_role (message);
-
-  if (role != MOON_MESSAGE_ROLE_USER && role != MOON_MESSAGE_ROLE_ASSISTANT &&
-      role != MOON_MESSAGE_ROLE_SYSTEM)
-    return FALSE;
-
-  if (moon_message_get_content_length (message) == 0)
-    return FALSE;
-
-  if (role == MOON_MESSAGE_ROLE_ASSISTANT)
-    return moon_message_get_state (message) == MOON_MESSAGE_STATE_DONE;
-
-  return TRUE;
-}
-
-static JsonNode *
-message_to_request (MoonMessage *message)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "role");
-  json_builder_add_string_value (builder, moon_message_role_to_string (moon_message_get_role (message)));
-  json_builder_set_member_name (builder, "content");
-  json_builder_add_string_value (builder, moon_message_get_content (message));
-  if (moon_message_get_name (message) != NULL)
-    {
-      json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, moon_message_get_name (message));
-    }
-  json_builder_end_object (builder);
-
-  return json_builder_get_root (builder);
-}
-
-/* The request for @reply: the system prompt, the finished messages before
- * @reply (the newest ones within the conversation's message limit) and, to
- * continue a reply or to start one with a prefix, a final partial assistant
- * message (Partial Mode, kimi-api.md §5). */
-static JsonNode *
-build_body (MoonChatController *self,
-            MoonConversation   *conversation,
-            MoonMessage        *reply,
-            gboolean            continuing)
-{
-  const char *model = conversation_model (self, conversation);
-  g_autoptr(MoonModelInfo) info = NULL;
-  g_autoptr(GPtrArray) history = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
-  JsonObject *body = json_object_new ();
-  JsonArray *messages = json_array_new ();
-  JsonNode *root = json_node_new (JSON_NODE_OBJECT);
-  const char *system_prompt = moon_conversation_get_system_prompt (conversation);
-  guint limit = moon_conversation_get_context_message_limit (conversation);
-  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (conversation));
-  guint first;
-
-  info = self->client ? moon_client_lookup_model (self->client, model) : NULL;
-  if (info == NULL)
-    info = moon_model_info_lookup (model);
-
-  for (guint i = 0; i < n_items; i++)
-    {
-      g_autoptr(MoonMessage) message = g_list_model_get_item (G_LIST_MODEL (conversation), i);
-
-      if (message == reply)
-        break;
-
-      if (is_sendable (message))
-        g_ptr_array_add (history, message_to_request (message));
-    }
-
-  if (system_prompt != NULL && system_prompt[0] != '\0')
-    {
-      JsonObject *system = json_object_new ();
-
-      json_object_set_string_member (system, "role", "system");
-      json_object_set_string_member (system, "content", system_prompt);
-      json_array_add_object_element (messages, system);
-    }
-
-  first = (limit > 0 && history->len > limit) ? history->len - limit : 0;
-  for (guint i = first; i < history->len; i++)
-    json_array_add_element (messages, json_node_ref (g_ptr_array_index (history, i)));
-
-  if (reply != NULL && (continuing || moon_message_get_partial (reply)))
-    {
-      JsonObject *partial = json_object_new ();
-
-      json_object_set_string_member (partial, "role", "assistant");
-      json_object_set_string_member (partial, "content", moon_message_get_content (reply));
-      json_object_set_boolean_member (partial, "partial", TRUE);
-      if (moon_message_get_name (reply) != NULL)
-        json_object_set_string_member (partial, "name", moon_message_get_name (reply));
-      json_array_add_object_element (messages, partial);
-    }
-
-  json_object_set_string_member (body, "model", model);
-  json_object_set_array_member (body, "messages", messages);
-  json_object_set_boolean_member (body, "stream", TRUE);
-  {
-    JsonObject *options = json_object_new ();
-
-    json_object_set_boolean_member (options, "include_usage", TRUE);
-    json_object_set_object_member (body, "stream_options", options);
-  }
-
-  if (moon_conversation_get_temperature (conversation) >= 0)
-    json_object_set_double_member (body, "temperature", moon_conversation_get_temperature (conversation));
-  if (moon_conversation_get_max_tokens (conversation) > 0)
-    json_object_set_int_member (body, "max_tokens", moon_conversation_get_max_tokens (conversation));
-
-  if (info != NULL && moon_model_info_get_thinking (info) == MOON_THINKING_SWITCHABLE)
-    {
-      JsonObject *thinking = json_object_new ();
-
-      json_object_set_string_member (thinking, "type",
-                                     moon_conversation_get_thinking (conversation) ? "enabled" : "disabled");
-      json_object_set_object_member (body, "thinking", thinking);
-    }
-
-  if (info != NULL)
-    moon_model_info_filter_request (info, body);
-
-  json_node_take_object (root, body);
-  return root;
-}
+typedef MoonMessage *(*FinishFunc) (MoonChatSession *, GAsyncResult *, GError **);
 
 static void
-content_delta_cb (MoonCompletion *completion,
-                  const char     *text,
-                  Run            *run)
+run_done (Run          *run,
+          GAsyncResult *result,
+          FinishFunc    finish)
 {
-  if (moon_message_get_state (run->reply) == MOON_MESSAGE_STATE_PENDING)
-    moon_message_set_state (run->reply, MOON_MESSAGE_STATE_STREAMING);
-  moon_message_append_content (run->reply, text, -1);
-}
-
-static void
-reasoning_delta_cb (MoonCompletion *completion,
-                    const char     *text,
-                    Run            *run)
-{
-  if (moon_message_get_state (run->reply) == MOON_MESSAGE_STATE_PENDING)
-    moon_message_set_state (run->reply, MOON_MESSAGE_STATE_STREAMING);
-  moon_message_append_reasoning_content (run->reply, text, -1);
-}
-
-static void
-apply_usage (Run *run)
-{
-  const MoonUsage *usage = moon_completion_get_usage (run->completion);
-  MoonUsage sum;
-
-  if (usage == NULL)
-    return;
-
-  /* A continued reply costs both requests. */
-  sum = run->usage_before;
-  if (run->has_usage_before)
-    moon_usage_add (&sum, usage);
-  else
-    sum = *usage;
-
-  moon_message_set_usage (run->reply, &sum);
-}
-
-static void
-run_cb (GObject      *object,
-        GAsyncResult *result,
-        gpointer      user_data)
-{
-  MoonCompletion *completion = MOON_COMPLETION (object);
-  Run *run = user_data;
   MoonChatController *self = run->self;
   g_autoptr(MoonConversation) conversation = g_object_ref (run->conversation);
-  g_autoptr(MoonMessage) reply = g_object_ref (run->reply);
+  g_autoptr(MoonMessage) reply = NULL;
   g_autoptr(GError) error = NULL;
-  const char *model;
+  gint64 duration = g_get_monotonic_time () - run->started;
 
-  moon_completion_run_finish (completion, result, &error);
+  reply = finish (run->session, result, &error);
+  if (reply == NULL)
+    {
+      MoonMessage *last = last_reply (conversation);
 
-  model = moon_completion_get_model (completion);
-  if (model != NULL && model[0] != '\0')
-    moon_message_set_model (reply, model);
-  apply_usage (run);
-  moon_message_note_duration (reply, g_get_monotonic_time () - run->started);
+      /* The reply, if one was appended, is kept as failed or cancelled. */
+      if (last != NULL && moon_message_is_finished (last))
+        reply = g_object_ref (last);
+      g_debug ("Reply ended: %s", error->message);
+    }
 
-  if (error == NULL)
-    {
-      moon_message_set_finish_reason (reply, moon_completion_get_finish_reason (completion));
-      moon_message_set_state (reply, MOON_MESSAGE_STATE_DONE);
-    }
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      moon_message_set_state (reply, MOON_MESSAGE_STATE_CANCELLED);
-    }
-  else
-    {
-      g_debug ("Reply failed: %s", error->message);
-      moon_message_set_error (reply, error);
-      moon_message_set_state (reply, MOON_MESSAGE_STATE_FAILED);
-    }
+  if (reply != NULL)
+    moon_message_note_duration (reply, duration);
 
   /* Frees @run. */
   g_hash_table_remove (self->runs, conversation);
@@ -300,6 +116,30 @@ run_cb (GObject      *object,
 
   g_signal_emit (self, signals[REPLY_FINISHED], 0, conversation, reply, error);
   g_object_unref (self);
+}
+
+static void
+send_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  run_done (user_data, result, moon_chat_session_send_finish);
+}
+
+static void
+continue_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  run_done (user_data, result, moon_chat_session_continue_finish);
+}
+
+static void
+regenerate_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  run_done (user_data, result, moon_chat_session_regenerate_finish);
 }
 
 static gboolean
@@ -314,7 +154,7 @@ check_can_run (MoonChatController  *self,
       return FALSE;
     }
 
-  if (g_hash_table_contains (self->runs, conversation))
+  if (g_hash_table_contains (self->runs, conversation) || moon_conversation_get_is_busy (conversation))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
                            _("This conversation is still receiving a reply"));
@@ -328,67 +168,30 @@ check_can_run (MoonChatController  *self,
       return FALSE;
     }
 
+  /* A new conversation takes the default model when it first sends. */
+  if (moon_conversation_get_model (conversation) == NULL ||
+      moon_conversation_get_model (conversation)[0] == '\0')
+    moon_conversation_set_model (conversation, self->default_model ? self->default_model : "kimi-k2.5");
+
   return TRUE;
 }
 
-static void
+static Run *
 start_run (MoonChatController *self,
-           MoonConversation   *conversation,
-           MoonMessage        *reply,
-           gboolean            continuing)
+           MoonConversation   *conversation)
 {
-  g_autoptr(JsonNode) body = NULL;
-  Run *run;
+  Run *run = g_new0 (Run, 1);
 
-  body = build_body (self, conversation, reply, continuing);
-
-  run = g_new0 (Run, 1);
-  run->self = self;
+  run->self = g_object_ref (self);
   run->conversation = g_object_ref (conversation);
-  run->reply = g_object_ref (reply);
+  run->session = g_object_ref (self->session);
   run->cancellable = g_cancellable_new ();
   run->started = g_get_monotonic_time ();
-  run->completion = moon_client_new_completion (self->client, body);
-
-  if (continuing && moon_message_get_usage (reply) != NULL)
-    {
-      run->usage_before = *moon_message_get_usage (reply);
-      run->has_usage_before = TRUE;
-    }
-
-  g_signal_connect (run->completion, "content-delta", G_CALLBACK (content_delta_cb), run);
-  g_signal_connect (run->completion, "reasoning-delta", G_CALLBACK (reasoning_delta_cb), run);
 
   g_hash_table_insert (self->runs, conversation, run);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_RUNNING]);
 
-  moon_completion_run_async (run->completion, run->cancellable, run_cb, run);
-  g_object_ref (self);
-}
-
-static MoonMessage *
-append_reply (MoonChatController *self,
-              MoonConversation   *conversation)
-{
-  g_autoptr(MoonMessage) reply = moon_message_new (MOON_MESSAGE_ROLE_ASSISTANT, "");
-  const char *prefix = moon_conversation_get_partial_prefix (conversation);
-  const char *name = moon_conversation_get_partial_name (conversation);
-
-  moon_message_set_state (reply, MOON_MESSAGE_STATE_PENDING);
-  moon_message_set_model (reply, conversation_model (self, conversation));
-
-  /* Partial Mode: the stored reply is the prefix plus what follows. */
-  if (prefix != NULL && prefix[0] != '\0')
-    {
-      moon_message_set_content (reply, prefix);
-      moon_message_set_partial (reply, TRUE);
-      if (name != NULL && name[0] != '\0')
-        moon_message_set_name (reply, name);
-    }
-
-  moon_conversation_append_message (conversation, reply);
-
-  return g_steal_pointer (&reply);
+  return run;
 }
 
 static void
@@ -397,7 +200,10 @@ moon_chat_controller_dispose (GObject *object)
   MoonChatController *self = MOON_CHAT_CONTROLLER (object);
 
   moon_chat_controller_stop_all (self);
+  g_clear_object (&self->session);
   g_clear_object (&self->client);
+  g_clear_object (&self->context);
+  g_clear_object (&self->store);
 
   G_OBJECT_CLASS (moon_chat_controller_parent_class)->dispose (object);
 }
@@ -409,7 +215,6 @@ moon_chat_controller_finalize (GObject *object)
 
   g_clear_pointer (&self->runs, g_hash_table_unref);
   g_clear_pointer (&self->default_model, g_free);
-  g_clear_object (&self->estimator);
 
   G_OBJECT_CLASS (moon_chat_controller_parent_class)->finalize (object);
 }
@@ -525,18 +330,26 @@ static void
 moon_chat_controller_init (MoonChatController *self)
 {
   self->runs = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) run_free);
-  self->estimator = moon_token_estimator_new ();
+  self->context = moon_context_new (NULL);
 }
 
 /**
  * moon_chat_controller_new:
+ * @store: the store whose conversations it runs replies in
  *
  * Returns: (transfer full): a controller without a client yet
  */
 MoonChatController *
-moon_chat_controller_new (void)
+moon_chat_controller_new (MoonConversationStore *store)
 {
-  return g_object_new (MOON_TYPE_CHAT_CONTROLLER, NULL);
+  MoonChatController *self;
+
+  g_return_val_if_fail (MOON_IS_CONVERSATION_STORE (store), NULL);
+
+  self = g_object_new (MOON_TYPE_CHAT_CONTROLLER, NULL);
+  self->store = g_object_ref (store);
+
+  return self;
 }
 
 /**
@@ -565,8 +378,15 @@ moon_chat_controller_set_client (MoonChatController *self,
   g_return_if_fail (MOON_IS_CHAT_CONTROLLER (self));
   g_return_if_fail (client == NULL || MOON_IS_CLIENT (client));
 
-  if (g_set_object (&self->client, client))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT]);
+  if (!g_set_object (&self->client, client))
+    return;
+
+  /* Replies already running keep the session they started with. */
+  g_clear_object (&self->session);
+  if (client != NULL)
+    self->session = moon_chat_session_new (client, self->store, self->context);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT]);
 }
 
 const char *
@@ -610,8 +430,7 @@ moon_chat_controller_send (MoonChatController  *self,
                            const char          *text,
                            GError             **error)
 {
-  g_autoptr(MoonMessage) message = NULL;
-  g_autoptr(MoonMessage) reply = NULL;
+  Run *run;
 
   g_return_val_if_fail (MOON_IS_CHAT_CONTROLLER (self), FALSE);
   g_return_val_if_fail (MOON_IS_CONVERSATION (conversation), FALSE);
@@ -620,12 +439,8 @@ moon_chat_controller_send (MoonChatController  *self,
   if (!check_can_run (self, conversation, error))
     return FALSE;
 
-  message = moon_message_new (MOON_MESSAGE_ROLE_USER, text);
-  moon_message_set_state (message, MOON_MESSAGE_STATE_DONE);
-  moon_conversation_append_message (conversation, message);
-
-  reply = append_reply (self, conversation);
-  start_run (self, conversation, reply, FALSE);
+  run = start_run (self, conversation);
+  moon_chat_session_send_async (run->session, conversation, text, run->cancellable, send_cb, run);
 
   return TRUE;
 }
@@ -638,8 +453,8 @@ moon_chat_controller_send (MoonChatController  *self,
  * @text: its new text
  * @error: return location for an error
  *
- * Edit and resend: @user_message gets @text, everything after it goes, and
- * a new reply starts.
+ * Edit and resend: @user_message and everything after it go, and @text is
+ * sent in its place.
  *
  * Returns: %TRUE if the reply started
  */
@@ -650,8 +465,6 @@ moon_chat_controller_resend (MoonChatController  *self,
                              const char          *text,
                              GError             **error)
 {
-  g_autoptr(MoonMessage) reply = NULL;
-
   g_return_val_if_fail (MOON_IS_CHAT_CONTROLLER (self), FALSE);
   g_return_val_if_fail (MOON_IS_CONVERSATION (conversation), FALSE);
   g_return_val_if_fail (MOON_IS_MESSAGE (user_message), FALSE);
@@ -666,13 +479,10 @@ moon_chat_controller_resend (MoonChatController  *self,
       return FALSE;
     }
 
-  moon_conversation_set_message_text (conversation, user_message, text);
   moon_conversation_truncate_after (conversation, user_message);
+  moon_conversation_remove_message (conversation, user_message);
 
-  reply = append_reply (self, conversation);
-  start_run (self, conversation, reply, FALSE);
-
-  return TRUE;
+  return moon_chat_controller_send (self, conversation, text, error);
 }
 
 /**
@@ -692,7 +502,7 @@ moon_chat_controller_regenerate (MoonChatController  *self,
                                  MoonMessage         *reply,
                                  GError             **error)
 {
-  g_autoptr(MoonMessage) new_reply = NULL;
+  Run *run;
 
   g_return_val_if_fail (MOON_IS_CHAT_CONTROLLER (self), FALSE);
   g_return_val_if_fail (MOON_IS_CONVERSATION (conversation), FALSE);
@@ -708,11 +518,9 @@ moon_chat_controller_regenerate (MoonChatController  *self,
       return FALSE;
     }
 
-  moon_conversation_truncate_after (conversation, reply);
-  moon_conversation_remove_message (conversation, reply);
-
-  new_reply = append_reply (self, conversation);
-  start_run (self, conversation, new_reply, FALSE);
+  run = start_run (self, conversation);
+  moon_chat_session_regenerate_async (run->session, conversation, reply, run->cancellable,
+                                      regenerate_cb, run);
 
   return TRUE;
 }
@@ -735,6 +543,8 @@ moon_chat_controller_continue (MoonChatController  *self,
                                MoonMessage         *reply,
                                GError             **error)
 {
+  Run *run;
+
   g_return_val_if_fail (MOON_IS_CHAT_CONTROLLER (self), FALSE);
   g_return_val_if_fail (MOON_IS_CONVERSATION (conversation), FALSE);
   g_return_val_if_fail (MOON_IS_MESSAGE (reply), FALSE);
@@ -742,11 +552,16 @@ moon_chat_controller_continue (MoonChatController  *self,
   if (!check_can_run (self, conversation, error))
     return FALSE;
 
-  moon_conversation_truncate_after (conversation, reply);
-  moon_message_set_error (reply, NULL);
-  moon_message_set_finish_reason (reply, NULL);
-  moon_message_set_state (reply, MOON_MESSAGE_STATE_STREAMING);
-  start_run (self, conversation, reply, TRUE);
+  if (!moon_chat_session_can_continue (reply))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           _("This reply cannot be continued"));
+      return FALSE;
+    }
+
+  run = start_run (self, conversation);
+  moon_chat_session_continue_async (run->session, conversation, reply, run->cancellable,
+                                    continue_cb, run);
 
   return TRUE;
 }
@@ -834,26 +649,41 @@ moon_chat_controller_get_n_running (MoonChatController *self)
  * @conversation: a loaded conversation
  * @out_messages: (out) (optional): how many messages the next request carries
  * @out_tokens: (out) (optional): its estimated prompt tokens
+ * @out_window: (out) (optional): the model's context window, or 0
  *
  * What sending now would carry, for the context meter.
+ *
+ * Returns: %TRUE if there is a client to plan with
  */
-void
+gboolean
 moon_chat_controller_preview (MoonChatController *self,
                               MoonConversation   *conversation,
                               guint              *out_messages,
-                              guint              *out_tokens)
+                              guint              *out_tokens,
+                              gint64             *out_window)
 {
-  g_autoptr(JsonNode) body = NULL;
-  JsonObject *object;
+  g_autoptr(MoonContextPlan) plan = NULL;
+  g_autoptr(GError) error = NULL;
 
-  g_return_if_fail (MOON_IS_CHAT_CONTROLLER (self));
-  g_return_if_fail (MOON_IS_CONVERSATION (conversation));
+  g_return_val_if_fail (MOON_IS_CHAT_CONTROLLER (self), FALSE);
+  g_return_val_if_fail (MOON_IS_CONVERSATION (conversation), FALSE);
 
-  body = build_body (self, conversation, NULL, FALSE);
-  object = json_node_get_object (body);
+  if (self->session == NULL)
+    return FALSE;
+
+  plan = moon_chat_session_preview (self->session, conversation, &error);
+  if (plan == NULL)
+    {
+      g_debug ("No preview: %s", error->message);
+      return FALSE;
+    }
 
   if (out_messages != NULL)
-    *out_messages = json_array_get_length (json_object_get_array_member (object, "messages"));
+    *out_messages = moon_context_plan_get_n_sent (plan);
   if (out_tokens != NULL)
-    *out_tokens = moon_token_estimator_estimate_body (self->estimator, object);
+    *out_tokens = moon_context_plan_get_estimated_prompt_tokens (plan);
+  if (out_window != NULL)
+    *out_window = moon_context_plan_get_context_length (plan);
+
+  return TRUE;
 }

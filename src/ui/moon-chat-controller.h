@@ -10,7 +10,7 @@
 #include <gio/gio.h>
 
 #include "moon-client.h"
-#include "moon-conversation.h"
+#include "moon-conversation-store.h"
 
 G_BEGIN_DECLS
 
@@ -18,7 +18,7 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (MoonChatController, moon_chat_controller, MOON, CHAT_CONTROLLER, GObject)
 
-MoonChatController *moon_chat_controller_new         (void);
+MoonChatController *moon_chat_controller_new         (MoonConversationStore *store);
 MoonClient         *moon_chat_controller_get_client  (MoonChatController *self);
 void                moon_chat_controller_set_client  (MoonChatController *self,
                                                       MoonClient         *client);
@@ -48,9 +48,10 @@ void                moon_chat_controller_stop_all    (MoonChatController *self);
 gboolean            moon_chat_controller_is_running  (MoonChatController *self,
                                                       MoonConversation   *conversation);
 guint               moon_chat_controller_get_n_running (MoonChatController *self);
-void                moon_chat_controller_preview     (MoonChatController *self,
+gboolean            moon_chat_controller_preview     (MoonChatController *self,
                                                       MoonConversation   *conversation,
                                                       guint              *out_messages,
-                                                      guint              *out_tokens);
+                                                      guint              *out_tokens,
+                                                      gint64             *out_window);
 
 G_END_DECLS

@@ -58,10 +58,8 @@ current_model (MoonConversationSettings *self)
 static void
 update_meter (MoonConversationSettings *self)
 {
-  g_autoptr(MoonModelInfo) info = NULL;
   g_autofree char *tokens_text = NULL;
   g_autofree char *text = NULL;
-  MoonClient *client;
   guint n_messages = 0;
   guint n_tokens = 0;
   gint64 window = 0;
@@ -69,14 +67,14 @@ update_meter (MoonConversationSettings *self)
   if (self->conversation == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self)))
     return;
 
-  moon_chat_controller_preview (self->controller, self->conversation, &n_messages, &n_tokens);
-
-  client = moon_chat_controller_get_client (self->controller);
-  info = client ? moon_client_lookup_model (client, current_model (self)) : NULL;
-  if (info == NULL)
-    info = moon_model_info_lookup (current_model (self));
-  if (info != NULL)
-    window = moon_model_info_get_context_length (info);
+  /* The same plan a send would make (MoonContext), without sending. */
+  if (!moon_chat_controller_preview (self->controller, self->conversation,
+                                     &n_messages, &n_tokens, &window))
+    {
+      adw_action_row_set_subtitle (self->meter_row, _("Unknown until an endpoint is set"));
+      gtk_widget_set_visible (GTK_WIDGET (self->meter_bar), FALSE);
+      return;
+    }
 
   tokens_text = moon_format_count (n_tokens);
   /* Translators: the context meter: messages and estimated tokens the next request carries */

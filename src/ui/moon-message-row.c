@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "moon-chat-session.h"
 #include "moon-format.h"
 #include "moon-markdown-view.h"
 #include "moon-message-row.h"
@@ -124,21 +125,6 @@ set_css_class (GtkWidget  *widget,
     gtk_widget_add_css_class (widget, css_class);
   else
     gtk_widget_remove_css_class (widget, css_class);
-}
-
-static gboolean
-can_continue (MoonMessage *message)
-{
-  MoonMessageState state = moon_message_get_state (message);
-
-  if (moon_message_get_role (message) != MOON_MESSAGE_ROLE_ASSISTANT)
-    return FALSE;
-
-  if (state == MOON_MESSAGE_STATE_CANCELLED || state == MOON_MESSAGE_STATE_INTERRUPTED)
-    return TRUE;
-
-  return state == MOON_MESSAGE_STATE_DONE &&
-         g_strcmp0 (moon_message_get_finish_reason (message), "length") == 0;
 }
 
 static char *
@@ -303,7 +289,7 @@ render_state (MoonMessageRow *self)
     tooltip = moon_format_usage_tooltip (moon_message_get_usage (message));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->footer_label), tooltip);
 
-  gtk_widget_set_visible (self->continue_button, finished && can_continue (message));
+  gtk_widget_set_visible (self->continue_button, finished && moon_chat_session_can_continue (message));
   gtk_widget_set_sensitive (self->actions, finished);
   set_css_class (GTK_WIDGET (self), "streaming", !finished);
   set_css_class (GTK_WIDGET (self), "failed", state == MOON_MESSAGE_STATE_FAILED);
