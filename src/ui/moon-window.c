@@ -880,7 +880,6 @@ save_welcome_key_action (GtkWidget  *widget,
 {
   MoonWindow *self = MOON_WINDOW (widget);
   const char *key = gtk_editable_get_text (GTK_EDITABLE (self->welcome_key_row));
-  const char *url;
 
   if (key[0] == '\0')
     {
@@ -890,14 +889,16 @@ save_welcome_key_action (GtkWidget  *widget,
       return;
     }
 
-  url = adw_combo_row_get_selected (self->welcome_endpoint_row) == 0
-        ? MOON_CLIENT_BASE_URL_CN : MOON_CLIENT_BASE_URL_GLOBAL;
-  {
-    g_autofree char *current = moon_application_dup_base_url (self->application);
+  /* A custom endpoint (set in Preferences) is kept as it is. */
+  if (gtk_widget_get_visible (GTK_WIDGET (self->welcome_endpoint_row)))
+    {
+      g_autofree char *current = moon_application_dup_base_url (self->application);
+      const char *url = adw_combo_row_get_selected (self->welcome_endpoint_row) == 0
+                        ? MOON_CLIENT_BASE_URL_CN : MOON_CLIENT_BASE_URL_GLOBAL;
 
-    if (!g_str_equal (current, url))
-      g_settings_set_string (self->settings, "base-url", url);
-  }
+      if (!g_str_equal (current, url))
+        g_settings_set_string (self->settings, "base-url", url);
+    }
 
   gtk_widget_action_set_enabled (widget, "win.save-welcome-key", FALSE);
   moon_application_set_api_key_async (self->application, key, self->cancellable,
@@ -908,7 +909,9 @@ static void
 update_welcome_endpoint (MoonWindow *self)
 {
   g_autofree char *url = moon_application_dup_base_url (self->application);
+  gboolean known = g_str_equal (url, MOON_CLIENT_BASE_URL_CN) || g_str_equal (url, MOON_CLIENT_BASE_URL_GLOBAL);
 
+  gtk_widget_set_visible (GTK_WIDGET (self->welcome_endpoint_row), known);
   adw_combo_row_set_selected (self->welcome_endpoint_row,
                               g_str_equal (url, MOON_CLIENT_BASE_URL_GLOBAL) ? 1 : 0);
 }
