@@ -291,7 +291,7 @@ test_search_rename_settings (void)
   g_assert_false (gtk_widget_get_visible (temperature));
   g_test_message ("meter: %s", row_subtitle (popover, _("Next Request")));
   g_assert_nonnull (strstr (row_subtitle (popover, _("Next Request")), "2 messages"));
-  moon_test_screenshot (GTK_WIDGET (window), "conversation-settings");
+  moon_test_screenshot (popover, "conversation-settings");
 
   adw_combo_row_set_selected (ADW_COMBO_ROW (model_row), 1);
   g_assert_cmpstr (moon_conversation_get_model (conversation), ==, "kimi-k2-turbo-preview");
