@@ -366,6 +366,46 @@ test_accessible_names (void)
   moon_test_app_quit (app);
 }
 
+/* Ctrl+? shows every shortcut (GtkShortcutsWindow from our resources). */
+static void
+test_shortcuts_window (void)
+{
+  g_autoptr(MoonTestServer) server = moon_test_server_new ();
+  g_autoptr(GListModel) toplevels = NULL;
+  GtkWindow *shortcuts = NULL;
+  MoonApplication *app;
+  MoonWindow *window;
+  g_auto(GStrv) accels = NULL;
+
+  app = moon_test_app_start (moon_test_server_get_base_url (server));
+  window = moon_test_app_get_window (app);
+
+  accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.show-help-overlay");
+  g_assert_nonnull (accels);
+  g_assert_nonnull (accels[0]);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
+  toplevels = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels) && shortcuts == NULL; i++)
+    {
+      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_SHORTCUTS_WINDOW (toplevel))
+        shortcuts = toplevel;
+    }
+  g_assert_nonnull (shortcuts);
+  moon_test_wait (gtk_widget_get_mapped (GTK_WIDGET (shortcuts)));
+  {
+    g_autoptr(GPtrArray) items = moon_test_find_all (GTK_WIDGET (shortcuts), GTK_TYPE_SHORTCUTS_SHORTCUT);
+
+    g_assert_cmpuint (items->len, >=, 15);
+  }
+  moon_test_screenshot (GTK_WIDGET (shortcuts), "shortcuts");
+  gtk_window_close (shortcuts);
+
+  moon_test_app_quit (app);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -375,6 +415,7 @@ main (int   argc,
   g_test_add_func ("/ui/settings/first-run-and-preferences", test_first_run_and_preferences);
   g_test_add_func ("/ui/settings/search-rename-settings", test_search_rename_settings);
   g_test_add_func ("/ui/settings/accessible-names", test_accessible_names);
+  g_test_add_func ("/ui/settings/shortcuts-window", test_shortcuts_window);
 
   return g_test_run ();
 }
