@@ -134,13 +134,19 @@ char *
 moon_date_time_to_rfc3339 (GDateTime *date_time)
 {
   g_autoptr(GDateTime) utc = NULL;
+  g_autofree char *rest = NULL;
 
   g_assert (date_time != NULL);
 
   utc = g_date_time_to_utc (date_time);
+  /* Not "%Y": it does not pad a year before 1000 to four digits, and
+   * RFC 3339 (and so the reader) needs them. */
   if (g_date_time_get_microsecond (utc) != 0)
-    return g_date_time_format (utc, "%Y-%m-%dT%H:%M:%S.%fZ");
-  return g_date_time_format (utc, "%Y-%m-%dT%H:%M:%SZ");
+    rest = g_date_time_format (utc, "-%m-%dT%H:%M:%S.%fZ");
+  else
+    rest = g_date_time_format (utc, "-%m-%dT%H:%M:%SZ");
+
+  return g_strdup_printf ("%04d%s", g_date_time_get_year (utc), rest);
 }
 
 /*

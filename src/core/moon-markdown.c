@@ -1807,10 +1807,12 @@ moon_markdown_doc_scan_refdefs (MoonMarkdownDoc *self)
       gboolean complete;
       gsize next = next_line (s, len, end, &complete);
 
-      if (!complete)
-        break;
+      /* The last line may still grow, so it is checked again next time;
+       * but md4c already takes a definition there, so it counts now. */
       if (looks_like_refdef (s + pos, end - pos))
         self->full_mode = TRUE;
+      if (!complete)
+        break;
       pos = next;
     }
 
