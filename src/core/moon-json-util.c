@@ -96,7 +96,8 @@ moon_json_text_depth_is_sane (const char *data,
  *
  * json_parser_load_from_data() for text from outside (the network, files):
  * a text nested more than %MOON_JSON_MAX_DEPTH levels deep is refused with
- * %MOON_JSON_TEXT_ERROR_TOO_DEEP before json-glib sees it.
+ * %MOON_JSON_TEXT_ERROR_TOO_DEEP before json-glib sees it, and json-glib's
+ * error message is made valid UTF-8.
  */
 gboolean
 moon_json_parser_load (JsonParser  *parser,
@@ -121,7 +122,21 @@ moon_json_parser_load (JsonParser  *parser,
       return FALSE;
     }
 
-  return json_parser_load_from_data (parser, data, len, error);
+  if (!json_parser_load_from_data (parser, data, len, error))
+    {
+      /* json-glib quotes the text around a problem byte by byte, and may cut
+       * a character in half: its message ends up in ours. */
+      if (error != NULL && *error != NULL && !g_utf8_validate ((*error)->message, -1, NULL))
+        {
+          char *valid = g_utf8_make_valid ((*error)->message, -1);
+
+          g_free ((*error)->message);
+          (*error)->message = valid;
+        }
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 /*

@@ -234,7 +234,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
    * (also inside a character: the document waits for the rest). */
   while (pos < length)
     {
-      gsize step = 1 + fuzz_rand_below (&rand, fuzz_rand_below (&rand, 4) == 0 ? 200 : 12);
+      /* About 64 updates at most, however long the text: each one is
+       * checked against a full parse. */
+      gsize small = MAX (12, length / 64);
+      gsize step = 1 + fuzz_rand_below (&rand, fuzz_rand_below (&rand, 4) == 0 ? 16 * small : small);
 
       pos = MIN (length, pos + step);
       update (doc, text, pos, TRUE);

@@ -24,7 +24,13 @@ find "$findings" -type f -exec mv -t "$root/earlier-findings/$name" {} +
 log=$root/logs/$name.log
 dict=$(dirname "$0")/$name.dict
 
-set -- "$corpus" "$@"
+seeds=
+for dir in "$@"; do
+  # regressions/NAME exists only once NAME had a finding.
+  [ -d "$dir" ] && seeds="$seeds $dir"
+done
+# shellcheck disable=SC2086
+set -- "$corpus" $seeds
 [ -f "$dict" ] && set -- "-dict=$dict" "$@"
 
 echo "TAP version 13"
