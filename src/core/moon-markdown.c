@@ -1839,6 +1839,10 @@ static gboolean
 straddles (GArray *spans,
            gssize  q)
 {
+  /* bsearch() must not see the NULL data of an empty array. */
+  if (spans->len == 0)
+    return FALSE;
+
   return bsearch (&q, spans->data, spans->len, sizeof (TopBlock), compare_offset_to_top) != NULL;
 }
 

@@ -37,9 +37,9 @@ echo "TAP version 13"
 echo "1..1"
 status=0
 # -timeout: one input may take 10 s at most; -rss_limit_mb: a leak or a blow-up is a
-# finding long before the machine suffers; -max_len: bigger than every seed.
+# finding long before the machine suffers; -max_len: as big as the biggest seed.
 timeout -k 10 $((seconds + 120)) "$fuzzer" \
-  -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
+  -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
   -print_final_stats=1 -artifact_prefix="$findings/" "$@" > "$log" 2>&1 || status=$?
 
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
