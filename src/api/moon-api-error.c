@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "moon-api-error.h"
+#include "moon-json-util.h"
 
 /* The longest server message we keep, in characters. Error bodies come from
  * the network: an HTML page or a runaway gateway must not end up verbatim in
@@ -669,7 +670,7 @@ moon_api_error_new_from_response (guint       http_status,
   GError *error = NULL;
 
   if (body != NULL && body_length > 0 &&
-      json_parser_load_from_data (parser, body, body_length, NULL) &&
+      moon_json_parser_load (parser, body, body_length, NULL) &&
       json_parser_get_root (parser) != NULL &&
       JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {

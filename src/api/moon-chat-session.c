@@ -273,7 +273,8 @@ tool_call_delta_cb (MoonCompletion *completion,
   moon_message_append_tool_call_delta (data->target, index, id, type, name, arguments);
 }
 
-/* Ends the reply with an error, keeping its text. */
+/* Ends the reply with an error, keeping its text. Takes over @task (every
+ * caller holds the run's one reference) and @error. */
 static void
 fail_run (GTask  *task,
           GError *error)
@@ -291,6 +292,7 @@ fail_run (GTask  *task,
 
   request_save (self, data->conversation);
   g_task_return_error (task, error);
+  g_object_unref (task);
 }
 
 static void

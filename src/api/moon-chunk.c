@@ -14,6 +14,7 @@
 
 #include "moon-api-error.h"
 #include "moon-chunk.h"
+#include "moon-json-util.h"
 
 /*
  * Decoding one `data:` payload (kimi-api.md §2.3). A pure function of its
@@ -283,7 +284,7 @@ moon_chunk_parse (const char  *data,
   /* Never json_parser_new_immutable(): json-glib then aborts on two
    * concatenated values (an assertion in json_parser_get_root()). */
   parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, data ? data : "", length, &local_error))
+  if (!moon_json_parser_load (parser, data, length, &local_error))
     {
       g_autofree char *detail = g_strdup_printf (_("a chunk is not valid JSON (%s)"), local_error->message);
 

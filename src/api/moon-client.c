@@ -15,6 +15,7 @@
 #include "moon-api-error.h"
 #include "moon-client-private.h"
 #include "moon-completion.h"
+#include "moon-json-util.h"
 
 /*
  * MoonClient: one SoupSession for everything the app sends to one API
@@ -685,7 +686,7 @@ json_body_read_cb (GObject      *object,
 
   parser = json_parser_new ();
   if (truncated ||
-      !json_parser_load_from_data (parser, data ? data : "", length, NULL) ||
+      !moon_json_parser_load (parser, data, length, NULL) ||
       (root = json_parser_get_root (parser)) == NULL ||
       !JSON_NODE_HOLDS_OBJECT (root))
     {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "moon-api-error.h"
+#include "moon-json-util.h"
 #include "moon-reply.h"
 
 /*
@@ -264,7 +265,7 @@ error_from_error_event (const char *data,
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
 
-  if (json_parser_load_from_data (parser, data, length, NULL) &&
+  if (moon_json_parser_load (parser, data, length, NULL) &&
       json_parser_get_root (parser) != NULL &&
       JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {

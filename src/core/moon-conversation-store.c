@@ -432,42 +432,6 @@ conflict_name (const char *path)
   return NULL;
 }
 
-#define MAX_JSON_DEPTH 128
-
-/* json-glib parses recursively; refuse absurd nesting before it does, so a
- * hostile file cannot exhaust the stack. */
-static gboolean
-nesting_is_sane (const char *data,
-                 gsize       len)
-{
-  gboolean in_string = FALSE;
-  guint depth = 0;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '"')
-        in_string = TRUE;
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > MAX_JSON_DEPTH)
-            return FALSE;
-        }
-      else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
-    }
-
-  return TRUE;
-}
-
 static JsonNode *
 parse_json (const char  *data,
             gsize        len,
@@ -476,15 +440,17 @@ parse_json (const char  *data,
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local_error = NULL;
 
-  if (!nesting_is_sane (data, len))
+  /* json-glib parses recursively: absurd nesting is refused before it
+   * parses, so a hostile file cannot exhaust the stack. */
+  if (len > G_MAXSSIZE || !moon_json_parser_load (parser, data, len, &local_error))
     {
-      g_set_error_literal (error, MOON_HISTORY_ERROR, MOON_HISTORY_ERROR_INVALID,
-                           _("The file is nested too deeply to be a conversation"));
-      return NULL;
-    }
+      if (g_error_matches (local_error, MOON_JSON_TEXT_ERROR, MOON_JSON_TEXT_ERROR_TOO_DEEP))
+        {
+          g_set_error_literal (error, MOON_HISTORY_ERROR, MOON_HISTORY_ERROR_INVALID,
+                               _("The file is nested too deeply to be a conversation"));
+          return NULL;
+        }
 
-  if (len > G_MAXSSIZE || !json_parser_load_from_data (parser, data, len, &local_error))
-    {
       g_set_error (error, MOON_HISTORY_ERROR, MOON_HISTORY_ERROR_INVALID,
                    _("The file is not valid JSON: %s"),
                    local_error ? local_error->message : "");

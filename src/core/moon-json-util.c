@@ -9,7 +9,135 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+#include <string.h>
+
 #include "moon-json-util.h"
+
+G_DEFINE_QUARK (moon-json-text-error-quark, moon_json_text_error)
+
+/*
+ * moon_json_text_depth_is_sane:
+ *
+ * Whether the JSON text nests at most @max_depth arrays and objects deep,
+ * judged before a parser sees it: json-glib parses recursively, and before
+ * 1.10 without a limit, so a deep enough text exhausts the stack.
+ *
+ * Brackets inside double-quoted strings do not count. json-glib also takes
+ * single-quoted strings and comments, where a `"` would make a naive scan
+ * think a string starts and miss every bracket after it; so from the first
+ * character outside a string that strict JSON does not allow there, every
+ * bracket counts, quoted or not. That only ever errs on the side of "too
+ * deep", and only for texts that are not strict JSON.
+ */
+gboolean
+moon_json_text_depth_is_sane (const char *data,
+                              gsize       length,
+                              guint       max_depth)
+{
+  gboolean in_string = FALSE;
+  gboolean strict = TRUE;
+  guint depth = 0;
+  gsize i = 0;
+
+  /* json-glib skips a byte order mark. */
+  if (length >= 3 && memcmp (data, "\xEF\xBB\xBF", 3) == 0)
+    i = 3;
+
+  for (; i < length; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+
+      switch (c)
+        {
+        case '[':
+        case '{':
+          if (++depth > max_depth)
+            return FALSE;
+          break;
+
+        case ']':
+        case '}':
+          if (depth > 0)
+            depth--;
+          break;
+
+        case '"':
+          in_string = strict;
+          break;
+
+        case ' ': case '\t': case '\n': case '\r': case ':': case ',':
+        case '-': case '+': case '.':
+          break;
+
+        default:
+          /* Digits and the letters of true, false, null (and of the
+           * identifiers json-glib rejects itself) cannot hide a bracket. */
+          if (!g_ascii_isalnum (c))
+            strict = FALSE;
+          break;
+        }
+    }
+
+  return TRUE;
+}
+
+/*
+ * moon_json_parser_load:
+ *
+ * json_parser_load_from_data() for text from outside (the network, files):
+ * a text nested more than %MOON_JSON_MAX_DEPTH levels deep is refused with
+ * %MOON_JSON_TEXT_ERROR_TOO_DEEP before json-glib sees it, and json-glib's
+ * error message is made valid UTF-8.
+ */
+gboolean
+moon_json_parser_load (JsonParser  *parser,
+                       const char  *data,
+                       gssize       length,
+                       GError     **error)
+{
+  gsize len;
+
+  g_assert (JSON_IS_PARSER (parser));
+  g_assert (data != NULL || length <= 0);
+
+  if (data == NULL)
+    data = "";
+  len = length < 0 ? strlen (data) : (gsize) length;
+
+  if (!moon_json_text_depth_is_sane (data, len, MOON_JSON_MAX_DEPTH))
+    {
+      g_set_error (error, MOON_JSON_TEXT_ERROR, MOON_JSON_TEXT_ERROR_TOO_DEEP,
+                   /* Translators: why a JSON text was refused; %u is a number */
+                   _("nested more than %u levels deep"), (guint) MOON_JSON_MAX_DEPTH);
+      return FALSE;
+    }
+
+  if (!json_parser_load_from_data (parser, data, len, error))
+    {
+      /* json-glib quotes the text around a problem byte by byte, and may cut
+       * a character in half: its message ends up in ours. */
+      if (error != NULL && *error != NULL && !g_utf8_validate ((*error)->message, -1, NULL))
+        {
+          char *valid = g_utf8_make_valid ((*error)->message, -1);
+
+          g_free ((*error)->message);
+          (*error)->message = valid;
+        }
+      return FALSE;
+    }
+
+  return TRUE;
+}
 
 /*
  * moon_date_time_to_rfc3339:
@@ -21,13 +149,19 @@ char *
 moon_date_time_to_rfc3339 (GDateTime *date_time)
 {
   g_autoptr(GDateTime) utc = NULL;
+  g_autofree char *rest = NULL;
 
   g_assert (date_time != NULL);
 
   utc = g_date_time_to_utc (date_time);
+  /* Not "%Y": it does not pad a year before 1000 to four digits, and
+   * RFC 3339 (and so the reader) needs them. */
   if (g_date_time_get_microsecond (utc) != 0)
-    return g_date_time_format (utc, "%Y-%m-%dT%H:%M:%S.%fZ");
-  return g_date_time_format (utc, "%Y-%m-%dT%H:%M:%SZ");
+    rest = g_date_time_format (utc, "-%m-%dT%H:%M:%S.%fZ");
+  else
+    rest = g_date_time_format (utc, "-%m-%dT%H:%M:%SZ");
+
+  return g_strdup_printf ("%04d%s", g_date_time_get_year (utc), rest);
 }
 
 /*

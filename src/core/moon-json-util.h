@@ -12,6 +12,26 @@
 
 G_BEGIN_DECLS
 
+/* How deep a JSON text we read may nest. Our own documents nest 4 levels, the
+ * API's 6; json-glib before 1.10 recurses without a limit. */
+#define MOON_JSON_MAX_DEPTH 128
+
+#define MOON_JSON_TEXT_ERROR (moon_json_text_error_quark ())
+
+typedef enum
+{
+  MOON_JSON_TEXT_ERROR_TOO_DEEP,
+} MoonJsonTextError;
+
+GQuark     moon_json_text_error_quark  (void);
+gboolean   moon_json_text_depth_is_sane (const char  *data,
+                                        gsize        length,
+                                        guint        max_depth);
+gboolean   moon_json_parser_load       (JsonParser  *parser,
+                                        const char  *data,
+                                        gssize       length,
+                                        GError     **error);
+
 char      *moon_date_time_to_rfc3339   (GDateTime   *date_time);
 GDateTime *moon_date_time_from_rfc3339 (const char  *text);
 

@@ -1807,10 +1807,12 @@ moon_markdown_doc_scan_refdefs (MoonMarkdownDoc *self)
       gboolean complete;
       gsize next = next_line (s, len, end, &complete);
 
-      if (!complete)
-        break;
+      /* The last line may still grow, so it is checked again next time;
+       * but md4c already takes a definition there, so it counts now. */
       if (looks_like_refdef (s + pos, end - pos))
         self->full_mode = TRUE;
+      if (!complete)
+        break;
       pos = next;
     }
 
@@ -1837,6 +1839,10 @@ static gboolean
 straddles (GArray *spans,
            gssize  q)
 {
+  /* bsearch() must not see the NULL data of an empty array. */
+  if (spans->len == 0)
+    return FALSE;
+
   return bsearch (&q, spans->data, spans->len, sizeof (TopBlock), compare_offset_to_top) != NULL;
 }
 

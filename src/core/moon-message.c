@@ -869,7 +869,18 @@ moon_message_set_error (MoonMessage  *self,
 
   g_clear_error (&self->error);
   if (error != NULL)
-    self->error = g_error_copy (error);
+    {
+      self->error = g_error_copy (error);
+      /* The error is saved with the message: a history file must stay valid
+       * UTF-8 whatever a library put into the text. */
+      if (!g_utf8_validate (self->error->message, -1, NULL))
+        {
+          char *valid = g_utf8_make_valid (self->error->message, -1);
+
+          g_free (self->error->message);
+          self->error->message = valid;
+        }
+    }
   changed (self, properties[PROP_ERROR]);
 }
 

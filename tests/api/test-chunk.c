@@ -60,6 +60,39 @@ test_malformed (void)
   assert_protocol_error ("{\"choices\":[{\"delta\":{\"content\":\"\xff\"}}]}", -1);
 }
 
+/* json-glib before 1.10 parses nesting recursively without a limit: a deep
+ * chunk (a line may hold 16 MiB) would exhaust the stack. It is refused
+ * before json-glib sees it, also behind a single-quoted string or a comment
+ * json-glib would skip, while brackets in a real string are only text. */
+static void
+test_deep_nesting (void)
+{
+  const char *openers[] = { "{\"choices\":", "{\"x\":['\"', ", "{\"x\":[/* \" */ " };
+  g_autoptr(GString) brackets = g_string_new (NULL);
+  g_autoptr(GString) in_string = NULL;
+  g_autoptr(MoonChunk) chunk = NULL;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (brackets, '[');
+
+  for (guint i = 0; i < G_N_ELEMENTS (openers); i++)
+    {
+      g_autofree char *text = g_strconcat (openers[i], brackets->str, NULL);
+      g_autoptr(GError) error = NULL;
+      MoonChunk *deep = moon_chunk_parse (text, -1, &error);
+
+      g_assert_null (deep);
+      g_assert_error (error, MOON_API_ERROR, MOON_API_ERROR_PROTOCOL);
+      g_assert_nonnull (strstr (error->message, "nested more than 128 levels deep"));
+    }
+
+  in_string = g_string_new ("{\"choices\":[{\"delta\":{\"content\":\"");
+  g_string_append (in_string, brackets->str);
+  g_string_append (in_string, "\"}}]}");
+  chunk = parse_ok (in_string->str);
+  g_assert_cmpuint (strlen (((MoonChoiceDelta *) g_ptr_array_index (chunk->choices, 0))->content), ==, 100000);
+}
+
 static void
 test_surrogate_pair_ok (void)
 {
@@ -354,6 +387,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/api/chunk/malformed", test_malformed);
+  g_test_add_func ("/api/chunk/deep-nesting", test_deep_nesting);
   g_test_add_func ("/api/chunk/surrogate-pair", test_surrogate_pair_ok);
   g_test_add_func ("/api/chunk/error-member", test_error_member);
   g_test_add_func ("/api/chunk/fields", test_fields);

@@ -791,7 +791,7 @@ test_stream_edit (void)
   s.check_final = FALSE;
   s.may_reset = TRUE;
 
-  stream_update (&s, "Same start.\n\nold ending\n\nmore\n", 32);
+  stream_update (&s, "Same start.\n\nold ending\n\nmore\n", -1);
   first = moon_markdown_doc_get_block (s.doc, 0);
   g_assert_cmpuint (moon_markdown_doc_get_n_final (s.doc), ==, 2);
 

@@ -133,6 +133,27 @@ round_trip (MoonMessage *message)
   return copy;
 }
 
+/* An error whose text is not valid UTF-8 (json-glib quotes a cut character
+ * in its parse errors) must not make the saved file unreadable. */
+static void
+test_error_text_made_valid (void)
+{
+  g_autoptr(MoonMessage) message = moon_message_new (MOON_MESSAGE_ROLE_ASSISTANT, "partial");
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                                                 "invalid string constant \"cmpl-13\xe2\", expected");
+  g_autoptr(MoonMessage) copy = NULL;
+  const GError *kept;
+
+  moon_message_set_error (message, error);
+  kept = moon_message_get_error (message);
+  g_assert_error (kept, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_assert_true (g_utf8_validate (kept->message, -1, NULL));
+  g_assert_true (g_str_has_prefix (kept->message, "invalid string constant \"cmpl-13"));
+
+  copy = round_trip (message);
+  g_assert_cmpstr (moon_message_get_error (copy)->message, ==, kept->message);
+}
+
 static void
 test_round_trip_all_fields (void)
 {
@@ -277,6 +298,7 @@ main (int   argc,
   g_test_add_func ("/core/message/ids-and-defaults", test_ids_and_defaults);
   g_test_add_func ("/core/message/tool-call-deltas", test_tool_call_deltas);
   g_test_add_func ("/core/message/round-trip", test_round_trip_all_fields);
+  g_test_add_func ("/core/message/error-text-made-valid", test_error_text_made_valid);
   g_test_add_func ("/core/message/unknown-fields", test_unknown_fields_kept);
   g_test_add_func ("/core/message/streaming-becomes-interrupted", test_streaming_becomes_interrupted);
   g_test_add_func ("/core/message/invalid", test_invalid_messages);

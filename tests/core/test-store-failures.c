@@ -248,6 +248,68 @@ test_malformed_files (void)
   test_rm_rf (dir);
 }
 
+static void
+hidden_depth_set_aside_cb (MoonConversationStore *store,
+                           GFile                 *file,
+                           GFile                 *moved_to,
+                           const GError          *reason,
+                           Events                *events)
+{
+  g_assert_error (reason, MOON_HISTORY_ERROR, MOON_HISTORY_ERROR_INVALID);
+  g_assert_cmpstr (reason->message, ==, "The file is nested too deeply to be a conversation");
+  events->set_aside++;
+}
+
+/* json-glib also reads single-quoted strings and comments. A `"` inside one
+ * must not hide the brackets after it from the nesting check: such files
+ * are set aside as too deep, while the same depth in a double-quoted string
+ * is only text. */
+static void
+test_hidden_deep_nesting (void)
+{
+  const char *hiders[] = { "'\"'", "/* \" */ 1" };
+  g_autofree char *dir = test_make_dir ();
+  g_autoptr(MoonConversationStore) store = NULL;
+  g_autoptr(GString) brackets = g_string_new (NULL);
+  Events events = { 0 };
+
+  for (guint i = 0; i < 200; i++)
+    g_string_append_c (brackets, '[');
+  for (guint i = 0; i < 200; i++)
+    g_string_append_c (brackets, ']');
+
+  for (guint i = 0; i < G_N_ELEMENTS (hiders); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/hidden-%u.json", dir, i);
+      g_autofree char *text =
+        g_strdup_printf ("{\"format\":\"moonchat-conversation\",\"version\":1,\"messages\":[],"
+                         "\"x\":[%s, %s]}", hiders[i], brackets->str);
+
+      test_write_file (path, text);
+    }
+
+  {
+    g_autofree char *path = g_strdup_printf ("%s/in-a-string.json", dir);
+    g_autofree char *text =
+      g_strdup_printf ("{\"format\":\"moonchat-conversation\",\"version\":1,\"messages\":[],"
+                       "\"title\":\"%s\"}", brackets->str);
+
+    test_write_file (path, text);
+  }
+
+  store = test_store_new (dir);
+  g_signal_connect (store, "file-set-aside", G_CALLBACK (hidden_depth_set_aside_cb), &events);
+  test_store_load (store);
+
+  g_assert_cmpuint (events.set_aside, ==, G_N_ELEMENTS (hiders));
+  g_assert_cmpuint (test_count_files (dir, test_is_corrupt_name), ==, G_N_ELEMENTS (hiders));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 1);
+  g_assert_cmpstr (moon_conversation_get_title (test_get_conversation (store, 0)), ==, brackets->str);
+
+  test_store_close (g_steal_pointer (&store));
+  test_rm_rf (dir);
+}
+
 /* ------------------------------------------------------------------------ */
 
 /* Sets up a folder with one saved conversation; returns its file's text. */
@@ -468,6 +530,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/core/store/failures/malformed-files", test_malformed_files);
+  g_test_add_func ("/core/store/failures/hidden-deep-nesting", test_hidden_deep_nesting);
   g_test_add_func ("/core/store/failures/read-only-folder", test_read_only_folder);
   g_test_add_func ("/core/store/failures/full-disk", test_full_disk);
 
