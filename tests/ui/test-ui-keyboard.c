@@ -148,9 +148,32 @@ test_keys (void)
   g_assert_cmpstr (response, ==, "cancel");
   g_assert_false (moon_conversation_get_title_is_custom (conversation));
 
+  /* Delete in the conversation list deletes the selected conversation (and
+   * only there: in the composer it deletes text). */
+  {
+    MoonConversationStore *store = moon_application_get_store (app);
+    GtkWidget *list = moon_test_find_widget (GTK_WIDGET (window), GTK_TYPE_LIST_VIEW, "navigation-sidebar");
+    guint n = g_list_model_get_n_items (G_LIST_MODEL (store));
+
+    xdotool ("type", "--delay", "20", "abc", NULL);
+    xdotool ("key", "BackSpace", NULL);
+    moon_test_wait ((g_free (text), text = moon_composer_dup_text (composer), g_str_equal (text, "ab")));
+    xdotool ("key", "Left", "Delete", NULL);
+    moon_test_wait ((g_free (text), text = moon_composer_dup_text (composer), g_str_equal (text, "a")));
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, n);
+
+    gtk_widget_grab_focus (list);
+    moon_test_wait (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (window)), list));
+    xdotool ("key", "Delete", NULL);
+    moon_test_wait (g_list_model_get_n_items (G_LIST_MODEL (store)) == n - 1);
+    g_assert_null (moon_window_get_conversation (window));
+    moon_test_wait (moon_test_find_label (GTK_WIDGET (window), _("Undo")) != NULL);
+    moon_test_wait_frames (GTK_WIDGET (window), 3);
+  }
+
   /* Ctrl+N again: the used conversation stays, a new one opens. */
   xdotool ("key", "ctrl+n", NULL);
-  moon_test_wait (moon_window_get_conversation (window) != conversation);
+  moon_test_wait (moon_window_get_conversation (window) != NULL);
   second = moon_window_get_conversation (window);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (second)), ==, 0);
 
