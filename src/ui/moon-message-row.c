@@ -261,7 +261,10 @@ render_role (MoonMessageRow *self)
 
   gtk_widget_set_visible (self->bubble_line, user);
   gtk_widget_set_valign (self->footer, user ? GTK_ALIGN_CENTER : GTK_ALIGN_FILL);
-  gtk_widget_set_hexpand (GTK_WIDGET (self->footer_label), !user);
+  /* Model, usage and Continue read together on the left; the actions go
+   * to the right edge. */
+  gtk_widget_set_hexpand (self->actions, !user);
+  gtk_widget_set_halign (self->actions, user ? GTK_ALIGN_FILL : GTK_ALIGN_END);
   gtk_widget_set_visible (self->edit_button, user);
   gtk_widget_set_visible (self->regenerate_button, assistant);
 }

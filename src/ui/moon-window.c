@@ -471,10 +471,28 @@ rename_response_cb (AdwAlertDialog *dialog,
   moon_conversation_store_rename (self->store, conversation, gtk_editable_get_text (entry));
 }
 
+static gboolean
+rename_key_pressed_cb (AdwDialog             *dialog,
+                       guint                  keyval,
+                       guint                  keycode,
+                       GdkModifierType        state,
+                       GtkEventControllerKey *controller)
+{
+  /* The title entry keeps Escape from reaching the dialog: cancel here. */
+  if (keyval == GDK_KEY_Escape && (state & gtk_accelerator_get_default_mod_mask ()) == 0)
+    {
+      adw_dialog_close (dialog);
+      return GDK_EVENT_STOP;
+    }
+
+  return GDK_EVENT_PROPAGATE;
+}
+
 static void
 rename_conversation (MoonWindow       *self,
                      MoonConversation *conversation)
 {
+  GtkEventController *controller;
   g_autofree char *title = NULL;
   AdwDialog *dialog;
   GtkWidget *entry;
@@ -504,6 +522,11 @@ rename_conversation (MoonWindow       *self,
   g_object_set_data_full (G_OBJECT (dialog), "conversation", g_object_ref (conversation), g_object_unref);
   g_object_set_data (G_OBJECT (dialog), "entry", entry);
   g_signal_connect_object (dialog, "response", G_CALLBACK (rename_response_cb), self, 0);
+
+  controller = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  g_signal_connect_swapped (controller, "key-pressed", G_CALLBACK (rename_key_pressed_cb), dialog);
+  gtk_widget_add_controller (GTK_WIDGET (dialog), controller);
 
   adw_dialog_present (dialog, GTK_WIDGET (self));
   gtk_widget_grab_focus (entry);

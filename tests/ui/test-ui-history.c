@@ -236,7 +236,7 @@ test_markdown_reply (void)
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL);
   conversation = moon_window_get_conversation (window);
-  moon_composer_set_text (composer, "Tell me about the Moon, with every kind of formatting.");
+  moon_composer_set_text (composer, "Tell me about the Moon.");
   gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL);
   reply = g_list_model_get_item (G_LIST_MODEL (conversation), 1);
 
@@ -298,9 +298,64 @@ test_markdown_reply (void)
   g_assert_nonnull (moon_test_find_label (row, "That is all."));
 
   moon_test_screenshot (GTK_WIDGET (window), "markdown-reply");
+
+  /* The question and the whole reply, for the README: a taller window. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 1040, 790);
+  moon_test_wait (gtk_widget_get_height (GTK_WIDGET (window)) >= 780);
+  moon_test_wait_frames (GTK_WIDGET (window), 5);
+  moon_test_screenshot (GTK_WIDGET (window), "main-window");
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
   moon_test_screenshot (GTK_WIDGET (window), "markdown-reply-dark");
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+
+  moon_test_app_quit (app);
+}
+
+/* A phone-sized window: the sidebar and the chat become two pages. */
+static void
+test_narrow_window (void)
+{
+  g_autoptr(MoonTestServer) server = moon_test_server_new ();
+  g_autoptr(MoonConversation) written = moon_conversation_new ();
+  g_autoptr(MoonMessage) question = moon_message_new (MOON_MESSAGE_ROLE_USER, "Is the window narrow now?");
+  g_autoptr(MoonMessage) answer = moon_message_new (MOON_MESSAGE_ROLE_ASSISTANT,
+                                                    "Yes. The sidebar and the chat are **two pages** now, "
+                                                    "and the back button leads to the list.");
+  g_autofree char *path = NULL;
+  AdwNavigationSplitView *split;
+  MoonApplication *app;
+  MoonWindow *window;
+
+  moon_message_set_state (question, MOON_MESSAGE_STATE_DONE);
+  moon_message_set_state (answer, MOON_MESSAGE_STATE_DONE);
+  moon_conversation_append_message (written, question);
+  moon_conversation_append_message (written, answer);
+  path = moon_test_write_conversation (written);
+
+  moon_test_store_key (moon_test_server_get_base_url (server), TEST_KEY);
+  app = moon_test_app_start (moon_test_server_get_base_url (server));
+  window = moon_test_app_get_window (app);
+  split = ADW_NAVIGATION_SPLIT_VIEW (moon_test_find_widget (GTK_WIDGET (window), ADW_TYPE_NAVIGATION_SPLIT_VIEW, NULL));
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 400, 720);
+  moon_test_wait (adw_navigation_split_view_get_collapsed (split));
+
+  moon_test_wait (moon_conversation_store_lookup (moon_application_get_store (app),
+                                                  moon_conversation_get_id (written)) != NULL);
+  g_assert_false (adw_navigation_split_view_get_show_content (split));
+  moon_test_screenshot (GTK_WIDGET (window), "narrow-sidebar");
+
+  select_in_sidebar (window, moon_conversation_store_lookup (moon_application_get_store (app),
+                                                             moon_conversation_get_id (written)));
+  g_assert_true (adw_navigation_split_view_get_show_content (split));
+  moon_test_wait (moon_conversation_get_is_loaded (moon_window_get_conversation (window)));
+  {
+    g_autoptr(MoonMessage) reply = g_list_model_get_item (G_LIST_MODEL (moon_window_get_conversation (window)), 1);
+
+    moon_test_wait (moon_test_find_message_row (window, reply) != NULL);
+  }
+  moon_test_wait_frames (GTK_WIDGET (window), 3);
+  moon_test_screenshot (GTK_WIDGET (window), "narrow-chat");
 
   moon_test_app_quit (app);
 }
@@ -313,6 +368,7 @@ main (int   argc,
 
   g_test_add_func ("/ui/history/large-conversation", test_large_conversation);
   g_test_add_func ("/ui/history/markdown-reply", test_markdown_reply);
+  g_test_add_func ("/ui/history/narrow-window", test_narrow_window);
 
   return g_test_run ();
 }

@@ -366,12 +366,84 @@ test_accessible_names (void)
   moon_test_app_quit (app);
 }
 
+static gboolean
+shows_text_containing (GtkWidget  *root,
+                       const char *needle)
+{
+  g_autoptr(GPtrArray) labels = moon_test_find_all (root, GTK_TYPE_LABEL);
+
+  for (guint i = 0; i < labels->len; i++)
+    {
+      if (strstr (gtk_label_get_text (g_ptr_array_index (labels, i)), needle) != NULL)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Without a key, saved conversations still open and read; the composer
+ * says why it cannot send and the banner leads to Preferences. A damaged
+ * file in the history folder is set aside with a toast. */
+static void
+test_no_key_and_damaged_file (void)
+{
+  g_autoptr(MoonTestServer) server = moon_test_server_new ();
+  g_autoptr(MoonConversation) written = saved_conversation ("Read without a key", "Q", "A");
+  g_autoptr(GFile) dir = moon_conversation_store_get_default_directory ();
+  g_autofree char *damaged = g_build_filename (g_file_peek_path (dir), "0badf11e-0000-4000-8000-000000000000.json", NULL);
+  MoonApplication *app;
+  MoonWindow *window;
+  MoonComposer *composer;
+  MoonChatView *chat_view;
+  GtkWidget *banner;
+  GtkWidget *example;
+  g_autofree char *text = NULL;
+
+  g_assert_true (g_file_set_contents (damaged, "{\"format\": \"moonchat-conversation\", \"messages\": [", -1, NULL));
+
+  app = moon_test_app_start (moon_test_server_get_base_url (server));
+  window = moon_test_app_get_window (app);
+  chat_view = moon_window_get_chat_view (window);
+  composer = moon_chat_view_get_composer (chat_view);
+  g_assert_false (moon_application_get_has_api_key (app));
+
+  /* Renamed aside, and the user is told. */
+  moon_test_wait (!g_file_test (damaged, G_FILE_TEST_EXISTS));
+  moon_test_wait (shows_text_containing (GTK_WIDGET (window), ".corrupt-"));
+
+  moon_test_wait (moon_conversation_store_lookup (moon_application_get_store (app),
+                                                  moon_conversation_get_id (written)) != NULL);
+  moon_window_open_conversation (window, moon_conversation_store_lookup (moon_application_get_store (app),
+                                                                         moon_conversation_get_id (written)));
+  moon_test_wait_frames (GTK_WIDGET (window), 2);
+
+  banner = moon_test_find_widget (GTK_WIDGET (window), ADW_TYPE_BANNER, NULL);
+  g_assert_true (adw_banner_get_revealed (ADW_BANNER (banner)));
+  g_assert_cmpstr (adw_banner_get_button_label (ADW_BANNER (banner)), ==, _("_Preferences"));
+  g_assert_false (moon_composer_get_can_send (composer));
+  g_assert_nonnull (moon_test_find_label (GTK_WIDGET (composer), _("Add an API key in Preferences to chat")));
+  g_assert_nonnull (moon_test_find_label (GTK_WIDGET (window), "A"));
+  moon_test_screenshot (GTK_WIDGET (window), "no-key");
+
+  /* An empty conversation offers example prompts that fill the composer. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL);
+  moon_test_wait_frames (GTK_WIDGET (window), 2);
+  example = moon_test_find_widget (GTK_WIDGET (chat_view), GTK_TYPE_BUTTON, "example-prompt");
+  g_assert_nonnull (example);
+  g_assert_true (gtk_widget_get_mapped (example));
+  g_signal_emit_by_name (example, "clicked");
+  text = moon_composer_dup_text (composer);
+  g_assert_cmpstr (text, ==, gtk_label_get_text (GTK_LABEL (gtk_button_get_child (GTK_BUTTON (example)))));
+
+  moon_test_app_quit (app);
+}
+
 /* Ctrl+? shows every shortcut (GtkShortcutsWindow from our resources). */
 static void
 test_shortcuts_window (void)
 {
   g_autoptr(MoonTestServer) server = moon_test_server_new ();
-  g_autoptr(GListModel) toplevels = NULL;
+  GListModel *toplevels;
   GtkWindow *shortcuts = NULL;
   MoonApplication *app;
   MoonWindow *window;
@@ -416,6 +488,7 @@ main (int   argc,
   g_test_add_func ("/ui/settings/search-rename-settings", test_search_rename_settings);
   g_test_add_func ("/ui/settings/accessible-names", test_accessible_names);
   g_test_add_func ("/ui/settings/shortcuts-window", test_shortcuts_window);
+  g_test_add_func ("/ui/settings/no-key-and-damaged-file", test_no_key_and_damaged_file);
 
   return g_test_run ();
 }
