@@ -364,15 +364,23 @@ handler_cb (SoupServer        *soup_server,
     stream->timeout_id = g_idle_add (start_stream_cb, stream);
 }
 
+/* A server on 127.0.0.1, on @port (0: any free port); with @certificate it
+ * speaks HTTPS only. */
 MoonTestServer *
-moon_test_server_new (void)
+moon_test_server_new_full (GTlsCertificate *certificate,
+                           guint            port)
 {
   MoonTestServer *self = g_new0 (MoonTestServer, 1);
   g_autoptr(GError) error = NULL;
   GSList *uris;
 
-  self->server = soup_server_new (NULL, NULL);
-  soup_server_listen_local (self->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  if (certificate != NULL)
+    self->server = soup_server_new ("tls-certificate", certificate, NULL);
+  else
+    self->server = soup_server_new (NULL, NULL);
+  soup_server_listen_local (self->server, port,
+                            SOUP_SERVER_LISTEN_IPV4_ONLY | (certificate ? SOUP_SERVER_LISTEN_HTTPS : 0),
+                            &error);
   g_assert_no_error (error);
 
   uris = soup_server_get_uris (self->server);
@@ -380,7 +388,7 @@ moon_test_server_new (void)
   self->port = g_uri_get_port (uris->data);
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
-  self->base_url = g_strdup_printf ("http://127.0.0.1:%u/v1", self->port);
+  self->base_url = g_strdup_printf ("%s://127.0.0.1:%u/v1", certificate ? "https" : "http", self->port);
   self->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->last_headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->streams = g_ptr_array_new_with_free_func (stream_free);
@@ -389,6 +397,13 @@ moon_test_server_new (void)
   soup_server_add_handler (self->server, NULL, handler_cb, self, NULL);
 
   return self;
+}
+
+/* A plain HTTP server on 127.0.0.1. */
+MoonTestServer *
+moon_test_server_new (void)
+{
+  return moon_test_server_new_full (NULL, 0);
 }
 
 void

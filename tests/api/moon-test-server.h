@@ -52,6 +52,8 @@ void              moon_test_response_add_header   (MoonTestResponse  *response,
 void              moon_test_response_free         (MoonTestResponse  *response);
 
 MoonTestServer   *moon_test_server_new            (void);
+MoonTestServer   *moon_test_server_new_full       (GTlsCertificate   *certificate,
+                                                   guint              port);
 void              moon_test_server_free           (MoonTestServer    *server);
 const char       *moon_test_server_get_base_url   (MoonTestServer    *server);
 guint             moon_test_server_get_port       (MoonTestServer    *server);

@@ -14,6 +14,7 @@
 
 #include "moon-client.h"
 #include "moon-secrets.h"
+#include "moon-test-cli.h"
 #include "moon-test-util.h"
 
 static void
@@ -152,49 +153,14 @@ test_cancelled (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
-/* Every regular file under @dir that contains @needle. */
-static void
-find_in_files (const char *dir,
-               const char *needle,
-               GPtrArray  *hits,
-               guint      *n_files)
-{
-  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  if (handle == NULL)
-    return;
-
-  while ((name = g_dir_read_name (handle)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-        continue;
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        {
-          find_in_files (path, needle, hits, n_files);
-        }
-      else if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
-        {
-          g_autofree char *contents = NULL;
-          gsize length;
-
-          (*n_files)++;
-          if (g_file_get_contents (path, &contents, &length, NULL) &&
-              g_strstr_len (contents, length, needle) != NULL)
-            g_ptr_array_add (hits, g_strdup (path));
-        }
-    }
-}
-
 /* A canary key stored in the keyring appears in no file of the test home
  * (the keyring file is encrypted) or of the runtime directory. */
 static void
 test_canary_not_on_disk (void)
 {
   const char *canary = "sk-CANARY-7f3a9c1e5b2d4068";
-  g_autoptr(GPtrArray) hits = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) hits = NULL;
+  g_autofree char *scratch = NULL;
   g_autofree char *found = NULL;
   guint n_files = 0;
 
@@ -202,12 +168,10 @@ test_canary_not_on_disk (void)
   found = lookup (MOON_CLIENT_BASE_URL_GLOBAL);
   g_assert_cmpstr (found, ==, canary);
 
-  /* HOME is the wrapper's fresh scratch home (tests/session-wrapper.sh). */
-  g_assert_true (strstr (g_get_home_dir (), "moonchat-test.") != NULL);
-  find_in_files (g_get_home_dir (), canary, hits, &n_files);
-  find_in_files (g_get_user_runtime_dir (), canary, hits, &n_files);
-  for (guint i = 0; i < hits->len; i++)
-    g_test_message ("canary found in %s", (char *) g_ptr_array_index (hits, i));
+  /* HOME, the XDG folders and the runtime folder are all in the wrapper's
+   * fresh scratch folder (tests/session-wrapper.sh). */
+  scratch = moon_test_get_scratch_dir ();
+  hits = moon_test_find_in_files (scratch, canary, &n_files);
   g_assert_cmpuint (hits->len, ==, 0);
   /* The keyring did write its (encrypted) file. */
   g_assert_cmpuint (n_files, >, 0);

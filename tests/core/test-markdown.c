@@ -10,62 +10,17 @@
 
 #include <string.h>
 
+#include "markup-check.h"
 #include "moon-markdown.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static const char *allowed_elements[] = { "markup", "b", "i", "s", "u", "tt", "span", "a", NULL };
-
-static void
-check_start_element (GMarkupParseContext  *context,
-                     const char           *element_name,
-                     const char          **attribute_names,
-                     const char          **attribute_values,
-                     gpointer              user_data,
-                     GError              **error)
-{
-  g_assert_true (g_strv_contains (allowed_elements, element_name));
-
-  for (guint i = 0; attribute_names[i] != NULL; i++)
-    {
-      if (g_str_equal (element_name, "a"))
-        {
-          g_assert_cmpstr (attribute_names[i], ==, "href");
-          g_assert_true (g_str_has_prefix (attribute_values[i], "http://") ||
-                         g_str_has_prefix (attribute_values[i], "https://") ||
-                         g_str_has_prefix (attribute_values[i], "mailto:"));
-        }
-      else if (g_str_equal (element_name, "span"))
-        {
-          g_assert_true (g_str_equal (attribute_names[i], "background") ||
-                         g_str_equal (attribute_names[i], "bgalpha"));
-        }
-      else
-        {
-          g_assert_not_reached ();
-        }
-    }
-}
-
-/* Pango parses markup with GMarkup: the markup must be well-formed and use
- * only our own elements. */
 static void
 assert_markup_ok (const char *markup)
 {
-  static const GMarkupParser parser = { check_start_element, NULL, NULL, NULL, NULL };
-  g_autoptr(GMarkupParseContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *wrapped = NULL;
 
-  if (markup == NULL)
-    return;
-
-  g_assert_true (g_utf8_validate (markup, -1, NULL));
-  wrapped = g_strconcat ("<markup>", markup, "</markup>", NULL);
-  context = g_markup_parse_context_new (&parser, 0, NULL, NULL);
-  g_markup_parse_context_parse (context, wrapped, -1, &error);
-  g_assert_no_error (error);
-  g_markup_parse_context_end_parse (context, &error);
+  markup_check (markup, &error);
   g_assert_no_error (error);
 }
 

@@ -1,6 +1,7 @@
 /* fuzz-common.h — shared by the fuzz targets and their replay driver
  *
- * Every target defines LLVMFuzzerTestOneInput() and LLVMFuzzerInitialize().
+ * Every target defines LLVMFuzzerTestOneInput(); fuzz-init.c defines the
+ * LLVMFuzzerInitialize() they share.
  * Built with -Dfuzzing=true (clang) they link libFuzzer; in a normal build
  * fuzz-replay.c feeds them the committed corpus and the reproducers of past
  * findings, so a finding stays fixed without libFuzzer.
@@ -15,7 +16,6 @@
 #include <glib.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
 
 G_BEGIN_DECLS
 
@@ -54,30 +54,6 @@ fuzz_rand_below (FuzzRand *rand,
                  gsize     bound)
 {
   return bound == 0 ? 0 : fuzz_rand_next (rand) % bound;
-}
-
-static inline GLogWriterOutput
-fuzz_log_writer (GLogLevelFlags   log_level,
-                 const GLogField *fields,
-                 gsize            n_fields,
-                 gpointer         user_data)
-{
-  GLogWriterOutput result = g_log_writer_default (log_level & ~G_LOG_FLAG_FATAL, fields, n_fields, user_data);
-
-  /* abort(), not GLib's breakpoint trap: libFuzzer saves the input on
-   * SIGABRT, while SIGTRAP would kill it without a word. */
-  if (log_level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING | G_LOG_FLAG_FATAL))
-    abort ();
-
-  return result;
-}
-
-/* Warnings and criticals are bugs (a g_return_if_fail() hit by input is
- * one), like g_error(): they abort, so the fuzzer reports them. */
-static inline void
-fuzz_make_warnings_fatal (void)
-{
-  g_log_set_writer_func (fuzz_log_writer, NULL, NULL);
 }
 
 /* Like g_assert(), but never compiled out: a broken invariant is a finding. */

@@ -22,53 +22,15 @@
 #include <string.h>
 
 #include "fuzz-common.h"
+#include "markup-check.h"
 #include "moon-markdown.h"
 
-static const char *allowed_elements[] = { "markup", "b", "i", "s", "u", "tt", "span", "a", NULL };
-
-static void
-check_start_element (GMarkupParseContext  *context,
-                     const char           *element_name,
-                     const char          **attribute_names,
-                     const char          **attribute_values,
-                     gpointer              user_data,
-                     GError              **error)
-{
-  if (!g_strv_contains (allowed_elements, element_name))
-    g_error ("markup uses <%s>", element_name);
-
-  for (guint i = 0; attribute_names[i] != NULL; i++)
-    {
-      if (g_str_equal (element_name, "a"))
-        fuzz_check (g_str_equal (attribute_names[i], "href") &&
-                    (g_str_has_prefix (attribute_values[i], "http://") ||
-                     g_str_has_prefix (attribute_values[i], "https://") ||
-                     g_str_has_prefix (attribute_values[i], "mailto:")));
-      else if (g_str_equal (element_name, "span"))
-        fuzz_check (g_str_equal (attribute_names[i], "background") ||
-                    g_str_equal (attribute_names[i], "bgalpha"));
-      else
-        g_error ("<%s> has an attribute %s", element_name, attribute_names[i]);
-    }
-}
-
-/* Pango parses markup with GMarkup. */
 static void
 check_markup (const char *markup)
 {
-  static const GMarkupParser parser = { check_start_element, NULL, NULL, NULL, NULL };
-  g_autoptr(GMarkupParseContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *wrapped = NULL;
 
-  if (markup == NULL)
-    return;
-
-  fuzz_check (g_utf8_validate (markup, -1, NULL));
-  wrapped = g_strconcat ("<markup>", markup, "</markup>", NULL);
-  context = g_markup_parse_context_new (&parser, 0, NULL, NULL);
-  if (!g_markup_parse_context_parse (context, wrapped, -1, &error) ||
-      !g_markup_parse_context_end_parse (context, &error))
+  if (!markup_check (markup, &error))
     g_error ("bad markup (%s): %s", error->message, markup);
 }
 
@@ -192,14 +154,6 @@ update (MoonMarkdownDoc *doc,
     }
 
   check_same_as_parse (doc, text, length);
-}
-
-int
-LLVMFuzzerInitialize (int    *argc,
-                      char ***argv)
-{
-  fuzz_make_warnings_fatal ();
-  return 0;
 }
 
 int
