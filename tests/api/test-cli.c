@@ -370,10 +370,10 @@ test_saved_conversation (void)
   JsonObject *request;
   JsonObject *root;
   JsonArray *messages;
-  Proc p;
+  MoonCliRun p;
 
   push_fixture (server, "k25-thinking-include-usage.sse", NULL);
-  run_cli (CANARY, NULL, NULL, 0, &p,
+  moon_test_cli_run (&p, CANARY, NULL, NULL, 0,
            "--base-url", moon_test_server_get_base_url (server),
            "--new", "--system", "Be brief.", "Say", "hello", NULL);
   g_assert_cmpint (p.status, ==, 0);
@@ -383,10 +383,10 @@ test_saved_conversation (void)
   id = g_strndup (marker + strlen ("moonchat-cli: conversation "),
                   strcspn (marker + strlen ("moonchat-cli: conversation "), "\n"));
   g_assert_true (g_uuid_string_is_valid (id));
-  proc_clear (&p);
+  moon_test_cli_run_clear (&p);
 
   push_fixture (server, "k25-thinking-include-usage.sse", NULL);
-  run_cli (CANARY, NULL, NULL, 0, &p,
+  moon_test_cli_run (&p, CANARY, NULL, NULL, 0,
            "--base-url", moon_test_server_get_base_url (server),
            "--conversation", id, "And", "again", NULL);
   g_assert_cmpint (p.status, ==, 0);
@@ -399,7 +399,7 @@ test_saved_conversation (void)
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 1), "content"), ==, "Say hello");
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 2), "content"), ==, "Hello! How can I help?");
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 3), "content"), ==, "And again");
-  proc_clear (&p);
+  moon_test_cli_run_clear (&p);
 
   /* The conversation is where the app looks for it. */
   path = g_build_filename (g_get_user_data_dir (), "moonchat", "conversations", NULL);
@@ -431,12 +431,12 @@ test_saved_conversation (void)
   }
 
   /* An unknown ID is a usage error that names it. */
-  run_cli (CANARY, NULL, NULL, 0, &p,
+  moon_test_cli_run (&p, CANARY, NULL, NULL, 0,
            "--base-url", moon_test_server_get_base_url (server),
            "--conversation", "00000000-0000-4000-8000-000000000000", "Hi", NULL);
   g_assert_cmpint (p.status, ==, 2);
   g_assert_nonnull (strstr (p.err, "00000000-0000-4000-8000-000000000000"));
-  proc_clear (&p);
+  moon_test_cli_run_clear (&p);
 }
 
 int
