@@ -266,7 +266,7 @@ main (int   argc,
   g_test_add_func ("/api/error/long-message-clamped", test_long_message_clamped);
   g_test_add_func ("/api/error/transport", test_transport);
   g_test_add_func ("/api/error/set-request-id", test_set_request_id);
-
   g_test_add_func ("/api/error/redact", test_redact);
+
   return g_test_run ();
 }
