@@ -753,6 +753,52 @@ moon_api_error_new_from_transport (const GError *error,
   return new_error (code, 0, NULL, NULL, request_id, error->message);
 }
 
+static void
+cut_out (char       **text,
+         const char  *secret)
+{
+  g_auto(GStrv) parts = NULL;
+
+  if (*text == NULL || strstr (*text, secret) == NULL)
+    return;
+
+  parts = g_strsplit (*text, secret, -1);
+  g_free (*text);
+  *text = g_strjoinv ("***", parts);
+}
+
+/**
+ * moon_api_error_redact:
+ * @error: a #GError
+ * @secret: (nullable): text that must never be shown: the API key
+ *
+ * Replaces @secret by `***` wherever @error quotes it: its message and, in
+ * the %MOON_API_ERROR domain, the server's message, the error type and the
+ * request id. A server may well repeat the key it was sent ("Incorrect API
+ * key provided: sk-…"), and errors are shown, logged and saved with the
+ * conversation.
+ */
+void
+moon_api_error_redact (GError     *error,
+                       const char *secret)
+{
+  MoonApiErrorPrivate *priv;
+
+  g_return_if_fail (error != NULL);
+
+  if (secret == NULL || secret[0] == '\0')
+    return;
+
+  cut_out (&error->message, secret);
+
+  if (error->domain != MOON_API_ERROR || (priv = moon_api_error_get_private (error)) == NULL)
+    return;
+
+  cut_out (&priv->server_message, secret);
+  cut_out (&priv->error_type, secret);
+  cut_out (&priv->request_id, secret);
+}
+
 /**
  * moon_api_error_get_server_message:
  * @error: a #GError

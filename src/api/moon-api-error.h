@@ -105,6 +105,9 @@ guint         moon_api_error_get_http_status     (const GError  *error);
 int           moon_api_error_get_retry_after     (const GError  *error);
 gboolean      moon_api_error_is_retryable        (const GError  *error);
 
+void          moon_api_error_redact              (GError        *error,
+                                                  const char    *secret);
+
 int           moon_api_error_parse_retry_after   (const char    *message);
 char         *moon_api_error_dup_readable_text   (const char    *body,
                                                   gsize          body_length,

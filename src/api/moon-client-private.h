@@ -17,6 +17,8 @@ SoupMessage *_moon_client_new_message   (MoonClient           *self,
                                          GBytes               *body,
                                          GError              **error);
 char        *_moon_message_dup_request_id (SoupMessage        *message);
+void         _moon_client_redact_error  (MoonClient           *self,
+                                         GError               *error);
 
 void         _moon_read_bytes_async     (GInputStream         *stream,
                                          gsize                 max_bytes,

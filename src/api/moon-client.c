@@ -647,6 +647,31 @@ json_request_free (gpointer data)
   g_free (request);
 }
 
+/*
+ * _moon_client_redact_error:
+ *
+ * Cuts this client's API key out of @error (see moon_api_error_redact()):
+ * for every error made from what a server said.
+ */
+void
+_moon_client_redact_error (MoonClient *self,
+                           GError     *error)
+{
+  g_assert (MOON_IS_CLIENT (self));
+
+  if (error != NULL)
+    moon_api_error_redact (error, self->api_key);
+}
+
+/* Returns an error that may quote the server, without the key. */
+static void
+return_server_error (GTask  *task,
+                     GError *error)
+{
+  _moon_client_redact_error (g_task_get_source_object (task), error);
+  g_task_return_error (task, error);
+}
+
 static void
 json_body_read_cb (GObject      *object,
                    GAsyncResult *result,
@@ -668,7 +693,7 @@ json_body_read_cb (GObject      *object,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_task_return_error (task, g_steal_pointer (&error));
       else
-        g_task_return_error (task, moon_api_error_new_from_transport (error, FALSE, request->request_id));
+        return_server_error (task, moon_api_error_new_from_transport (error, FALSE, request->request_id));
       return;
     }
 
@@ -676,11 +701,11 @@ json_body_read_cb (GObject      *object,
 
   if (request->status < 200 || request->status >= 300)
     {
-      g_task_return_error (task, moon_api_error_new_from_response (request->status,
-                                                                   request->content_type,
-                                                                   data, length,
-                                                                   request->request_id,
-                                                                   request->retry_after));
+      return_server_error (task, moon_api_error_new_from_response (request->status,
+                                                                    request->content_type,
+                                                                    data, length,
+                                                                    request->request_id,
+                                                                    request->retry_after));
       return;
     }
 
@@ -700,8 +725,8 @@ json_body_read_cb (GObject      *object,
   if (json_object_has_member (json_node_get_object (root), "error") &&
       !JSON_NODE_HOLDS_NULL (json_object_get_member (json_node_get_object (root), "error")))
     {
-      g_task_return_error (task, moon_api_error_new_from_json (json_object_get_member (json_node_get_object (root), "error"),
-                                                               request->status, request->request_id));
+      return_server_error (task, moon_api_error_new_from_json (json_object_get_member (json_node_get_object (root), "error"),
+                                                                request->status, request->request_id));
       return;
     }
 

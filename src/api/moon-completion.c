@@ -625,6 +625,10 @@ finish (GTask  *task,
       moon_api_error_get_request_id (error) == NULL && self->request_id != NULL)
     moon_api_error_set_request_id (error, self->request_id);
 
+  /* Whatever the server said is shown and saved: never with the key. */
+  if (error != NULL)
+    _moon_client_redact_error (self->client, error);
+
   g_object_freeze_notify (G_OBJECT (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTENT]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REASONING_CONTENT]);
@@ -1033,6 +1037,8 @@ error_body_cb (GObject      *object,
 
   error = moon_api_error_new_from_response (self->status, self->content_type, data, length,
                                             self->request_id, self->retry_after_header);
+  /* Before it is logged, announced or kept: a server may repeat the key. */
+  _moon_client_redact_error (self->client, error);
 
   g_clear_object (&self->stream);
 

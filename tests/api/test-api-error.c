@@ -227,6 +227,31 @@ test_set_request_id (void)
   g_assert_cmpstr (error->message, ==, "The reply was cut off before it was complete");
 }
 
+/* A server that repeats the key: the key is cut out of every text. */
+static void
+test_redact (void)
+{
+  g_autoptr(GError) error = moon_api_error_new_full (MOON_API_ERROR_AUTH, 401, "invalid_authentication_error",
+                                                     "Incorrect API key provided: sk-secret-1 (sk-secret-1)",
+                                                     "req-sk-secret-1");
+  g_autoptr(GError) other = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "key sk-secret-1 refused");
+
+  g_assert_nonnull (strstr (error->message, "sk-secret-1"));
+  moon_api_error_redact (error, "sk-secret-1");
+  g_assert_null (strstr (error->message, "sk-secret-1"));
+  g_assert_nonnull (strstr (error->message, "Incorrect API key provided: *** (***)"));
+  g_assert_cmpstr (moon_api_error_get_server_message (error), ==, "Incorrect API key provided: *** (***)");
+  g_assert_cmpstr (moon_api_error_get_request_id (error), ==, "req-***");
+  g_assert_cmpuint (moon_api_error_get_http_status (error), ==, 401);
+
+  /* Any domain; no key, nothing to do. */
+  moon_api_error_redact (other, "sk-secret-1");
+  g_assert_cmpstr (other->message, ==, "key *** refused");
+  moon_api_error_redact (other, NULL);
+  moon_api_error_redact (other, "");
+  g_assert_cmpstr (other->message, ==, "key *** refused");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -241,6 +266,7 @@ main (int   argc,
   g_test_add_func ("/api/error/long-message-clamped", test_long_message_clamped);
   g_test_add_func ("/api/error/transport", test_transport);
   g_test_add_func ("/api/error/set-request-id", test_set_request_id);
+  g_test_add_func ("/api/error/redact", test_redact);
 
   return g_test_run ();
 }

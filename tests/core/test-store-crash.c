@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "history-test-util.h"
+#include "kill-loop.h"
 
 #define ROUNDS 100
 
@@ -78,57 +79,51 @@ verify (const char *path,
   return questions;
 }
 
+typedef struct
+{
+  char  *dir;
+  guint  reported;          /* questions the helper said were saved */
+  guint  kills_mid_write;   /* kills that left a partial reply on disk */
+} Crash;
+
+static void
+line_cb (const char *line,
+         gpointer    user_data)
+{
+  Crash *crash = user_data;
+  guint n;
+
+  g_assert_cmpint (sscanf (line, "saved %u", &n), ==, 1);
+  g_assert_cmpuint (n, >, crash->reported);
+  crash->reported = n;
+}
+
+static void
+check_cb (guint    round,
+          gpointer user_data)
+{
+  Crash *crash = user_data;
+  g_autofree char *path = only_json_file (crash->dir);
+
+  g_assert_nonnull (path);
+  if (verify (path, crash->reported) > crash->reported)
+    crash->kills_mid_write++;
+}
+
 static void
 test_sigkill_loop (void)
 {
   const char *helper = g_getenv ("MOONCHAT_SAVE_LOOP");
   g_autofree char *dir = test_make_dir ();
-  guint reported = 0;
-  guint kills_mid_write = 0;
+  const char *argv[] = { helper, dir, NULL };
+  Crash crash = { dir, 0, 0 };
+  KillLoop loop = { argv, ROUNDS, 1, 3, 15000, line_cb, check_cb, &crash };
 
   g_assert_nonnull (helper);
-
-  for (guint round = 0; round < ROUNDS; round++)
-    {
-      g_autoptr(GSubprocess) child = NULL;
-      g_autoptr(GDataInputStream) lines = NULL;
-      g_autoptr(GError) error = NULL;
-      g_autofree char *path = NULL;
-      guint wanted = g_test_rand_int_range (1, 4);
-      guint questions;
-
-      child = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, helper, dir, NULL);
-      g_assert_no_error (error);
-      lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
-
-      for (guint seen = 0; seen < wanted; seen++)
-        {
-          g_autofree char *line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
-          guint n;
-
-          g_assert_no_error (error);
-          g_assert_nonnull (line);
-          g_assert_cmpint (sscanf (line, "saved %u", &n), ==, 1);
-          g_assert_cmpuint (n, >, reported);
-          reported = n;
-        }
-
-      /* Somewhere in the next save or two. */
-      g_usleep (g_test_rand_int_range (0, 15000));
-      g_subprocess_force_exit (child);
-      g_subprocess_wait (child, NULL, &error);
-      g_assert_no_error (error);
-      g_assert_true (g_subprocess_get_if_signaled (child));
-
-      path = only_json_file (dir);
-      g_assert_nonnull (path);
-      questions = verify (path, reported);
-      if (questions > reported)
-        kills_mid_write++;
-    }
+  kill_loop_run (&loop);
 
   g_test_message ("%u rounds, %u questions saved, %u kills after a partial reply reached disk",
-                  ROUNDS, reported, kills_mid_write);
+                  ROUNDS, crash.reported, crash.kills_mid_write);
 
   /* And the store itself opens what is left, with nothing set aside. */
   {
