@@ -12,6 +12,8 @@
 #include <locale.h>
 
 #include "moon-application.h"
+#include "moon-client.h"
+#include "moon-ui-test-util.h"
 #include "moon-window.h"
 
 static void
@@ -27,43 +29,38 @@ collect_status_titles (GtkWidget *widget,
     collect_status_titles (child, titles);
 }
 
-static gboolean
-tick_cb (GtkWidget     *widget,
-         GdkFrameClock *clock,
-         gpointer       data)
-{
-  GPtrArray *titles = data;
-
-  collect_status_titles (widget, titles);
-  if (titles->len == 0)
-    return G_SOURCE_CONTINUE;
-
-  gtk_window_close (GTK_WINDOW (widget));
-  return G_SOURCE_REMOVE;
-}
-
-static void
-window_added_cb (GtkApplication *app,
-                 GtkWindow      *window,
-                 gpointer        data)
-{
-  gtk_widget_add_tick_callback (GTK_WIDGET (window), tick_cb, data, NULL);
-}
-
+/* A Chinese-speaking user with a key and no conversations yet: the China
+ * platform is the default, and the window greets them in Chinese. */
 static void
 test_window_in_chinese (void)
 {
-  g_autoptr(MoonApplication) app = moon_application_new (APPLICATION_ID, G_APPLICATION_NON_UNIQUE);
   g_autoptr(GPtrArray) titles = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *base_url = NULL;
+  MoonApplication *app;
+  MoonWindow *window;
 
-  g_signal_connect (app, "window-added", G_CALLBACK (window_added_cb), titles);
-  g_assert_cmpint (g_application_run (G_APPLICATION (app), 0, NULL), ==, 0);
+  moon_test_store_key (MOON_CLIENT_BASE_URL_CN, "sk-moonchat-i18n-test");
+
+  app = moon_test_app_start (NULL);
+  window = moon_test_app_get_window (app);
+
+  base_url = moon_application_dup_base_url (app);
+  g_assert_cmpstr (base_url, ==, MOON_CLIENT_BASE_URL_CN);
+  g_assert_true (moon_application_get_has_api_key (app));
+
+  moon_test_wait (g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (moon_test_find_widget (GTK_WIDGET (window), GTK_TYPE_STACK, NULL))), "loading") != 0);
+  moon_test_wait_frames (GTK_WIDGET (window), 2);
+  collect_status_titles (GTK_WIDGET (window), titles);
 
   /* The chat pane's welcome and the empty sidebar's placeholder. */
   g_assert_cmpuint (titles->len, ==, 2);
   g_assert_true (g_ptr_array_find_with_equal_func (titles, "开始对话", g_str_equal, NULL));
   g_assert_true (g_ptr_array_find_with_equal_func (titles, "没有对话", g_str_equal, NULL));
   g_assert_cmpstr (_("_Quit"), ==, "退出(_Q)");
+
+  moon_test_screenshot (GTK_WIDGET (window), "main-window-zh_CN-start");
+
+  moon_test_app_quit (app);
 }
 
 static void

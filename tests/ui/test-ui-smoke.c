@@ -46,6 +46,25 @@ find_descendant (GtkWidget *widget,
   return NULL;
 }
 
+static GtkWidget *
+find_mapped_status_page (GtkWidget *widget)
+{
+  if (ADW_IS_STATUS_PAGE (widget) && gtk_widget_get_mapped (widget))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_mapped_status_page (child);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
 static gboolean
 give_up_cb (gpointer data)
 {
@@ -88,8 +107,9 @@ window_tick_cb (GtkWidget     *widget,
   GtkWidget *split_view;
   GtkWidget *status;
 
-  /* Two frames after mapping, the window has really been laid out and drawn. */
-  if (++f->frames_after_map < 2)
+  /* Two frames after mapping, the window has really been laid out and drawn;
+   * and the keyring has said whether there is a key. */
+  if (++f->frames_after_map < 2 || !moon_application_get_api_key_checked (f->app))
     return G_SOURCE_CONTINUE;
 
   g_assert_true (gtk_widget_get_mapped (widget));
@@ -101,11 +121,12 @@ window_tick_cb (GtkWidget     *widget,
   g_assert_nonnull (adw_navigation_split_view_get_sidebar (ADW_NAVIGATION_SPLIT_VIEW (split_view)));
   f->saw_split_view = TRUE;
 
-  status = find_descendant (GTK_WIDGET (adw_navigation_split_view_get_content (ADW_NAVIGATION_SPLIT_VIEW (split_view))),
-                            ADW_TYPE_STATUS_PAGE);
+  /* No key in this fresh keyring: the first-run welcome asks for one. */
+  g_assert_false (moon_application_get_has_api_key (f->app));
+  status = find_mapped_status_page (GTK_WIDGET (adw_navigation_split_view_get_content (ADW_NAVIGATION_SPLIT_VIEW (split_view))));
   g_assert_nonnull (status);
-  g_assert_true (gtk_widget_get_mapped (status));
-  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, _("Start a Conversation"));
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, _("Welcome to Moonchat"));
+  g_assert_nonnull (find_descendant (status, ADW_TYPE_PASSWORD_ENTRY_ROW));
   f->saw_status_page = TRUE;
 
   g_action_group_activate_action (G_ACTION_GROUP (f->app), "about", NULL);
@@ -126,6 +147,8 @@ window_added_cb (GtkApplication *app,
 
   g_assert_null (f->window);
   f->window = GTK_WIDGET (window);
+  /* No cross-fade: the page shown is the only one mapped. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
   gtk_widget_add_tick_callback (GTK_WIDGET (window), window_tick_cb, f, NULL);
 }
 
