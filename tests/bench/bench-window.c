@@ -16,11 +16,13 @@
  *       click does; open_us: from then to the last frame that changed what
  *       the chat view shows (messages loaded, scrolled to the end, rows
  *       rendered); peak_rss_kb: VmHWM after that
- *   bench-window --stream URL [--runs N] [--paced-runs N]
+ *   bench-window --stream URL [--runs N] [--paced-runs N] [--commands]
  *       sends "bench:fast" N times (each in a new conversation), then
  *       "bench:paced" (once by default), and reports for each the time the last delta
  *       was drawn, the longest gaps between frames and in the main loop,
- *       CPU time and checkpoints written while the reply streamed
+ *       CPU time and checkpoints written while the reply streamed; with
+ *       --commands, one reply per "fast" or "paced" line on standard input
+ *       instead, answered with its "stream ..." line
  *
  * Copyright 2026 The Moonchat developers
  *
@@ -29,6 +31,7 @@
 
 #include "config.h"
 
+#include <gio/gunixinputstream.h>
 #include <glib/gi18n.h>
 #include <locale.h>
 #include <stdio.h>
@@ -162,6 +165,13 @@ quiet_cb (gpointer data)
   s->quiet_id = 0;
   print_figure ("open_us", s->t_last_change - s->t_click);
   print_figure ("open_messages", g_list_model_get_n_items (G_LIST_MODEL (s->conversation)));
+  {
+    MoonChatView *view = moon_window_get_chat_view (s->window);
+    g_autoptr(GPtrArray) rows = moon_test_find_all (GTK_WIDGET (moon_chat_view_get_list_view (view)),
+                                                    MOON_TYPE_MESSAGE_ROW);
+
+    print_figure ("message_rows", rows->len);
+  }
   finish_startup (s);
 
   return G_SOURCE_REMOVE;
@@ -211,6 +221,11 @@ startup_after_paint_cb (GdkFrameClock *clock,
       s->started = TRUE;
       print_figure ("startup_us", now - s->t0);
       print_figure ("startup_conversations", s->expect);
+      {
+        g_autoptr(GPtrArray) rows = moon_test_find_all (find_sidebar (s->window), MOON_TYPE_CONVERSATION_ROW);
+
+        print_figure ("sidebar_rows", rows->len);
+      }
 
       if (s->open_id == NULL)
         {
@@ -242,6 +257,14 @@ static gboolean
 watch_cb (gpointer data)
 {
   Startup *s = data;
+
+  if (!s->started && g_get_monotonic_time () - s->t0 > 300 * G_USEC_PER_SEC)
+    {
+      MoonConversationStore *store = moon_application_get_store (s->app);
+
+      g_error ("No frame showed the sidebar with %u conversations in 300 s (the store has %u)",
+               s->expect, g_list_model_get_n_items (G_LIST_MODEL (store)));
+    }
 
   /* Done once the view is complete and nothing has changed for 500 ms. */
   if (s->t_click != 0 && s->ready && s->quiet_id == 0 &&
@@ -327,8 +350,8 @@ typedef struct
   gint64            t_drawn;
   gint64            cpu_start;
   gint64            cpu_drawn;
-  gint64            last_tick;
-  gint64            max_tick_gap;
+  gint64            last_frame;
+  gint64            max_frame_gap;
   gint64            last_timer;
   gint64            max_timer_gap;
   guint             n_frames;
@@ -436,6 +459,16 @@ stream_after_paint_cb (GdkFrameClock *clock,
   if (st->done || st->t_send == 0)
     return;
 
+  /* Frames as the app asks for them (nothing here asks for more). */
+  {
+    gint64 now = g_get_monotonic_time ();
+
+    if (st->last_frame != 0)
+      st->max_frame_gap = MAX (st->max_frame_gap, now - st->last_frame);
+    st->last_frame = now;
+    st->n_frames++;
+  }
+
   row = stream_row (st);
   if (st->pending && row != NULL &&
       (st->renders_at_notify < 0 || (int) moon_message_row_get_n_renders (row) > st->renders_at_notify))
@@ -448,25 +481,6 @@ stream_after_paint_cb (GdkFrameClock *clock,
 
   if (st->t_finished != 0 && !st->pending && st->t_drawn != 0)
     st->done = TRUE;
-}
-
-static gboolean
-stream_tick_cb (GtkWidget     *widget,
-                GdkFrameClock *clock,
-                gpointer       data)
-{
-  Stream *st = data;
-  gint64 now = g_get_monotonic_time ();
-
-  if (st->t_send != 0 && !st->done)
-    {
-      if (st->last_tick != 0)
-        st->max_tick_gap = MAX (st->max_tick_gap, now - st->last_tick);
-      st->n_frames++;
-    }
-  st->last_tick = now;
-
-  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -530,7 +544,7 @@ run_one_stream (MoonApplication *app,
   Stream st = { 0 };
   g_autofree char *prompt = g_strconcat ("bench:", kind, NULL);
   gulong saved_id, paint_id;
-  guint tick_id, timer_id;
+  guint timer_id;
   guint n;
 
   st.window = window;
@@ -546,12 +560,11 @@ run_one_stream (MoonApplication *app,
   moon_composer_set_text (composer, prompt);
   saved_id = g_signal_connect (store, "saved", G_CALLBACK (saved_cb), &st);
   paint_id = g_signal_connect (clock, "after-paint", G_CALLBACK (stream_after_paint_cb), &st);
-  tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (window), stream_tick_cb, &st, NULL);
   timer_id = g_timeout_add_full (G_PRIORITY_HIGH, 1, stream_timer_cb, &st, NULL);
   moon_test_run_for (100);
 
   st.cpu_start = bench_cpu_us ();
-  st.t_send = g_get_monotonic_time ();
+  st.t_send = st.last_frame = g_get_monotonic_time ();
   gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL);
 
   g_assert (g_list_model_get_n_items (G_LIST_MODEL (st.conversation)) == n + 2);
@@ -564,7 +577,6 @@ run_one_stream (MoonApplication *app,
   g_signal_handlers_disconnect_by_data (st.reply, &st);
   g_signal_handler_disconnect (store, saved_id);
   g_signal_handler_disconnect (clock, paint_id);
-  gtk_widget_remove_tick_callback (GTK_WIDGET (window), tick_id);
   g_source_remove (timer_id);
 
   /* The reply must be whole, and drawn. */
@@ -588,7 +600,7 @@ run_one_stream (MoonApplication *app,
           " t_drawn %" G_GINT64_FORMAT " frame_gap_us %" G_GINT64_FORMAT
           " loop_gap_us %" G_GINT64_FORMAT " cpu_us %" G_GINT64_FORMAT
           " frames %u checkpoints %u notifies %u renders %u\n",
-          kind, st.t_send, st.t_finished, st.t_drawn, st.max_tick_gap, st.max_timer_gap,
+          kind, st.t_send, st.t_finished, st.t_drawn, st.max_frame_gap, st.max_timer_gap,
           st.cpu_drawn - st.cpu_start, st.n_frames, st.n_saves, st.n_notifies,
           moon_message_row_get_n_renders (st.row));
   fflush (stdout);
@@ -643,10 +655,47 @@ start_app (const char *base_url)
   return app;
 }
 
+typedef struct
+{
+  char     *line;
+  gboolean  done;
+} Command;
+
+static void
+command_read_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Command *command = user_data;
+
+  command->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (object), result, NULL, NULL);
+  command->done = TRUE;
+}
+
+static gboolean
+command_done (gpointer data)
+{
+  return ((Command *) data)->done;
+}
+
+/* With --commands, the driver says when to send each reply ("fast",
+ * "paced", one per line on standard input), so that its floor runs can go
+ * in between on a noisy machine. */
+static char *
+next_command (GDataInputStream *input)
+{
+  Command command = { NULL, FALSE };
+
+  g_data_input_stream_read_line_async (input, G_PRIORITY_DEFAULT, NULL, command_read_cb, &command);
+  wait_until (command_done, &command, 3600, "the next command");
+  return command.line;
+}
+
 static int
 run_streams (const char *base_url,
              guint       runs,
-             guint       paced_runs)
+             guint       paced_runs,
+             gboolean    commands)
 {
   g_autofree char *fast = bench_reply_text (BENCH_REPLY_DELTAS);
   g_autofree char *paced = bench_reply_text (BENCH_PACED_DELTAS);
@@ -657,10 +706,36 @@ run_streams (const char *base_url,
   app = start_app (base_url);
   window = moon_test_app_get_window (app);
 
-  for (guint i = 0; i < runs; i++)
-    run_one_stream (app, window, "fast", BENCH_REPLY_DELTAS, fast);
-  for (guint i = 0; i < paced_runs; i++)
-    run_one_stream (app, window, "paced", BENCH_PACED_DELTAS, paced);
+  if (commands)
+    {
+      g_autoptr(GInputStream) stdin_stream = g_unix_input_stream_new (0, FALSE);
+      g_autoptr(GDataInputStream) input = g_data_input_stream_new (stdin_stream);
+      char *line;
+
+      print_figure ("ready", 1);
+      while ((line = next_command (input)) != NULL)
+        {
+          if (g_str_equal (line, "fast"))
+            run_one_stream (app, window, "fast", BENCH_REPLY_DELTAS, fast);
+          else if (g_str_equal (line, "paced"))
+            run_one_stream (app, window, "paced", BENCH_PACED_DELTAS, paced);
+          else if (g_str_equal (line, "quit"))
+            {
+              g_free (line);
+              break;
+            }
+          else
+            g_error ("Unknown command %s", line);
+          g_free (line);
+        }
+    }
+  else
+    {
+      for (guint i = 0; i < runs; i++)
+        run_one_stream (app, window, "fast", BENCH_REPLY_DELTAS, fast);
+      for (guint i = 0; i < paced_runs; i++)
+        run_one_stream (app, window, "paced", BENCH_PACED_DELTAS, paced);
+    }
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
   wait_until (saved_for_exit, app, 300, "the saves before quitting");
@@ -679,12 +754,14 @@ main (int   argc,
   int startup = 0;
   int runs = 3;
   int paced_runs = 1;
+  gboolean commands = FALSE;
   const GOptionEntry entries[] = {
     { "store-key", 0, 0, G_OPTION_ARG_STRING, &store_key, "Put a key for URL into the keyring", "URL" },
     { "startup", 0, 0, G_OPTION_ARG_INT, &startup, "Measure start-up with N conversations", "N" },
     { "open", 0, 0, G_OPTION_ARG_STRING, &open_id, "Then open this conversation", "ID" },
     { "stream", 0, 0, G_OPTION_ARG_STRING, &stream, "Measure streamed replies from URL", "URL" },
     { "runs", 0, 0, G_OPTION_ARG_INT, &runs, "Fast streams to measure", "N" },
+    { "commands", 0, 0, G_OPTION_ARG_NONE, &commands, "Stream when told to on standard input", NULL },
     { "trace-frames", 0, 0, G_OPTION_ARG_NONE, &trace_frames, "Report slow frames and main-loop blocks on stderr", NULL },
     { "paced-runs", 0, 0, G_OPTION_ARG_INT, &paced_runs, "Paced streams to measure", "N" },
     { NULL }
@@ -711,7 +788,7 @@ main (int   argc,
     }
 
   if (stream != NULL)
-    return run_streams (stream, runs, paced_runs);
+    return run_streams (stream, runs, paced_runs, commands);
 
   g_printerr ("%s", g_option_context_get_help (context, TRUE, NULL));
   return 2;

@@ -166,6 +166,40 @@ field (const char *line,
   return 0;
 }
 
+static char *
+read_line (GDataInputStream *input,
+           const char       *who)
+{
+  g_autoptr(GError) error = NULL;
+  char *line = g_data_input_stream_read_line_utf8 (input, NULL, NULL, &error);
+
+  if (line == NULL)
+    g_error ("%s ended: %s", who, error ? error->message : "end of output");
+  return line;
+}
+
+/* Tells bench-window to stream one reply; returns its report. */
+static char *
+command (GOutputStream    *in,
+         GDataInputStream *out,
+         const char       *what)
+{
+  g_autofree char *text = g_strconcat (what, "\n", NULL);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_output_stream_write_all (in, text, strlen (text), NULL, NULL, &error))
+    g_error ("bench-window: %s", error->message);
+
+  for (;;)
+    {
+      char *line = read_line (out, "bench-window");
+
+      if (g_str_has_prefix (line, "stream "))
+        return line;
+      g_free (line);
+    }
+}
+
 /* The server --------------------------------------------------------------- */
 
 typedef struct
@@ -308,12 +342,12 @@ int
 main (int   argc,
       char *argv[])
 {
-  const char *window = need_env ("BENCH_WINDOW");
-  const char *minimal = need_env ("BENCH_MINIMAL_WINDOW");
-  const char *server_path = need_env ("BENCH_SERVER");
-  const char *core = need_env ("BENCH_CORE");
-  const char *cli = need_env ("BENCH_CLI");
-  const char *build_root = need_env ("MOONCHAT_BUILD_ROOT");
+  const char *window;
+  const char *minimal;
+  const char *server_path;
+  const char *core;
+  const char *cli;
+  const char *build_root;
   g_autoptr(GFile) history = moon_conversation_store_get_default_directory ();
   g_autofree char *big_id = NULL;
   g_autofree char *big_path = NULL;
@@ -327,6 +361,7 @@ main (int   argc,
   g_autoptr(GArray) cli_cpu = samples_new ();
   g_autoptr(GArray) app_us = samples_new ();
   g_autoptr(GArray) app_cpu = samples_new ();
+  g_autoptr(GArray) stream_ratio = samples_new ();
   g_autoptr(GArray) frame_gap = samples_new ();
   g_autoptr(GArray) loop_gap = samples_new ();
   g_autoptr(GArray) fast_checkpoints = samples_new ();
@@ -342,12 +377,33 @@ main (int   argc,
   gint64 start = g_get_monotonic_time ();
   gint64 t_gen;
   double paced_seconds = 0, paced_checkpoints = 0, paced_loop_gap = 0, paced_frame_gap = 0;
-  g_autofree char *stream_out = NULL;
   g_autofree char *md_path = NULL;
   g_autofree char *document = NULL;
 
+  /* moonchat-bench --generate DATA-HOME: only writes the history where a
+   * Moonchat with XDG_DATA_HOME=DATA-HOME finds it (for looking at it). */
+  if (argc == 3 && g_str_equal (argv[1], "--generate"))
+    {
+      g_autofree char *dir = g_build_filename (argv[2], "moonchat", "conversations", NULL);
+
+      big_id = bench_generate_history (dir, BENCH_N_CONVERSATIONS, BENCH_SMALL_MESSAGES, BENCH_BIG_MESSAGES,
+                                       &big_path, &history_bytes, &history_messages, &error);
+      if (big_id == NULL)
+        g_error ("Could not write the history: %s", error->message);
+      printf ("%u conversations, %u messages, %.1f MB in %s; the big one is %s\n", BENCH_N_CONVERSATIONS,
+              history_messages, history_bytes / 1e6, dir, big_id);
+      return 0;
+    }
+
+  window = need_env ("BENCH_WINDOW");
+  minimal = need_env ("BENCH_MINIMAL_WINDOW");
+  server_path = need_env ("BENCH_SERVER");
+  core = need_env ("BENCH_CORE");
+  cli = need_env ("BENCH_CLI");
+  build_root = need_env ("MOONCHAT_BUILD_ROOT");
+
   /* Data ------------------------------------------------------------------ */
-  g_printerr ("moonchat-bench: generating %u conversations…\n", BENCH_N_CONVERSATIONS);
+  g_printerr ("moonchat-bench: generating %u conversations...\n", BENCH_N_CONVERSATIONS);
   big_id = bench_generate_history (g_file_peek_path (history), BENCH_N_CONVERSATIONS,
                                    BENCH_SMALL_MESSAGES, BENCH_BIG_MESSAGES,
                                    &big_path, &history_bytes, &history_messages, &error);
@@ -356,15 +412,16 @@ main (int   argc,
   t_gen = g_get_monotonic_time () - start;
 
   /* 5, 6 and store figures (also writes the index a start-up reads) ------- */
-  g_printerr ("moonchat-bench: store and context…\n");
+  g_printerr ("moonchat-bench: store and context...\n");
   {
     const char *core_argv[] = { core, g_file_peek_path (history), big_path, NULL };
 
     core_out = run (core_argv, NULL, NULL);
   }
 
-  /* 1. Stream ------------------------------------------------------------ */
-  g_printerr ("moonchat-bench: streams…\n");
+  /* 1. Stream: rounds of curl, moonchat-cli and the window, one after the
+   * other, so that each round's figures share the machine's mood. ------- */
+  g_printerr ("moonchat-bench: streams...\n");
   server_start (&server, server_path);
   {
     g_autofree char *url = g_strconcat (server.base_url, "/chat/completions", NULL);
@@ -375,68 +432,91 @@ main (int   argc,
       url, NULL
     };
     const char *cli_argv[] = { cli, "--base-url", server.base_url, "bench:fast", NULL };
+    const char *window_argv[] = { window, "--stream", server.base_url, "--commands", NULL };
+    g_autoptr(GSubprocess) app = NULL;
+    g_autoptr(GDataInputStream) app_out = NULL;
+    GOutputStream *app_in;
+    g_autofree char *ready = NULL;
 
-    g_setenv ("MOONSHOT_API_KEY", "sk-moonchat-bench-0123456789", TRUE);
-    for (guint i = 0; i < N_STREAM_RUNS; i++)
+    g_autoptr(GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+    g_autofree char *stream_home = g_build_filename (g_get_user_data_dir (), "stream-bench", NULL);
+
+    /* Its own history: the replies it writes must not join the 5,000. */
+    g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", stream_home, TRUE);
+    app = g_subprocess_launcher_spawnv (launcher, window_argv, &error);
+    if (app == NULL)
+      g_error ("Could not start %s: %s", window, error->message);
+    app_in = g_subprocess_get_stdin_pipe (app);
+    app_out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (app));
+    ready = read_line (app_out, "bench-window");
+    g_assert (g_str_has_prefix (ready, "ready"));
+
+    for (guint i = 0; i <= N_STREAM_RUNS; i++)
       {
         g_autofree char *out = NULL;
+        g_autofree char *line = NULL;
         gint64 t_end, t_request, cpu0 = children_cpu_us ();
+        gint64 curl_time, curl_cpu_time, app_time;
 
+        /* curl, the floor */
         out = run (curl_argv, NULL, &t_end);
         t_request = server_next_request (&server);
         if (g_ascii_strtoull (out, NULL, 10) != server.fast_bytes)
           g_error ("curl received %s bytes of %" G_GSIZE_FORMAT, out, server.fast_bytes);
-        add_sample (curl_us, t_end - t_request);
-        add_sample (curl_cpu, children_cpu_us () - cpu0);
+        curl_time = t_end - t_request;
+        curl_cpu_time = children_cpu_us () - cpu0;
 
+        /* the API layer alone */
         g_clear_pointer (&out, g_free);
+        g_setenv ("MOONSHOT_API_KEY", "sk-moonchat-bench-0123456789", TRUE);
         cpu0 = children_cpu_us ();
         out = run (cli_argv, NULL, &t_end);
-        t_request = server_next_request (&server);
-        add_sample (cli_us, t_end - t_request);
-        add_sample (cli_cpu, children_cpu_us () - cpu0);
-      }
-    g_unsetenv ("MOONSHOT_API_KEY");
-  }
-  {
-    g_autofree char *runs = g_strdup_printf ("%u", N_STREAM_RUNS);
-    const char *window_argv[] = { window, "--stream", server.base_url, "--runs", runs, NULL };
-    g_auto(GStrv) lines = NULL;
-
-    stream_out = run (window_argv, NULL, NULL);
-    lines = g_strsplit (stream_out, "\n", -1);
-    for (guint i = 0; lines[i] != NULL; i++)
-      {
-        const char *line = lines[i];
-        gint64 t_request;
-
-        if (!g_str_has_prefix (line, "stream "))
-          continue;
-
-        t_request = server_next_request (&server);
-        if (g_str_has_prefix (line, "stream fast "))
+        g_unsetenv ("MOONSHOT_API_KEY");
+        if (i > 0)
           {
-            add_sample (app_us, field (line, "t_drawn") - t_request);
-            add_sample (app_cpu, field (line, "cpu_us"));
-            add_sample (frame_gap, field (line, "frame_gap_us"));
-            add_sample (loop_gap, field (line, "loop_gap_us"));
-            add_sample (fast_checkpoints, field (line, "checkpoints"));
+            add_sample (cli_us, t_end - server_next_request (&server));
+            add_sample (cli_cpu, children_cpu_us () - cpu0);
           }
         else
-          {
-            paced_seconds = (field (line, "t_finished") - field (line, "t_send")) / 1e6;
-            paced_checkpoints = field (line, "checkpoints");
-            paced_loop_gap = field (line, "loop_gap_us");
-            paced_frame_gap = field (line, "frame_gap_us");
-          }
+          server_next_request (&server);
+
+        /* the window */
+        line = command (app_in, app_out, "fast");
+        t_request = server_next_request (&server);
+        app_time = field (line, "t_drawn") - t_request;
+
+        /* The first round warms up (fonts, code languages, the connection). */
+        if (i == 0)
+          continue;
+        add_sample (curl_us, curl_time);
+        add_sample (curl_cpu, curl_cpu_time);
+        add_sample (app_us, app_time);
+        add_sample (stream_ratio, (double) app_time / curl_time);
+        add_sample (app_cpu, field (line, "cpu_us"));
+        add_sample (frame_gap, field (line, "frame_gap_us"));
+        add_sample (loop_gap, field (line, "loop_gap_us"));
+        add_sample (fast_checkpoints, field (line, "checkpoints"));
       }
-    if (app_us->len != N_STREAM_RUNS || paced_seconds == 0)
-      g_error ("bench-window did not report every stream:\n%s", stream_out);
+
+    {
+      g_autofree char *line = command (app_in, app_out, "paced");
+
+      server_next_request (&server);
+      paced_seconds = (field (line, "t_finished") - field (line, "t_send")) / 1e6;
+      paced_checkpoints = field (line, "checkpoints");
+      paced_loop_gap = field (line, "loop_gap_us");
+      paced_frame_gap = field (line, "frame_gap_us");
+    }
+
+    if (!g_output_stream_write_all (app_in, "quit\n", 5, NULL, NULL, &error) ||
+        !g_subprocess_wait_check (app, NULL, &error))
+      g_error ("bench-window: %s", error->message);
   }
   server_stop (&server);
 
   /* 2, 3, 4. Start-up, open, memory --------------------------------------- */
-  g_printerr ("moonchat-bench: start-up and open…\n");
+  g_printerr ("moonchat-bench: start-up and open...\n");
   {
     const char *key_argv[] = { window, "--store-key", "default", NULL };
     g_autofree char *expect = g_strdup_printf ("%u", BENCH_N_CONVERSATIONS);
@@ -471,13 +551,13 @@ main (int   argc,
     g_autofree char *a = ms_range (app_us);
     g_autofree char *f = ms_range (curl_us);
     g_autofree char *floor = g_strdup_printf ("`curl -sN` %s", f);
-    g_autofree char *ratio = g_strdup_printf ("%.2f×", median (app_us) / median (curl_us));
+    g_autofree char *ratio = g_strdup_printf ("%.2f×", median (stream_ratio));
     g_autofree char *c = ms_range (cli_us);
     g_autofree char *cli_ratio = g_strdup_printf ("%.2f×", median (cli_us) / median (curl_us));
     g_autofree char *name = g_strdup_printf ("1. Stream %u deltas (%.1f MB of SSE): request → last delta drawn",
                                              BENCH_REPLY_DELTAS, server.fast_bytes / 1e6);
 
-    row (&report, name, a, floor, ratio, "≤ 1.5×", verdict (&report, median (app_us) <= 1.5 * median (curl_us)));
+    row (&report, name, a, floor, ratio, "≤ 1.5×", verdict (&report, median (stream_ratio) <= 1.5));
     row (&report, "   the same stream through `moonchat-cli` (API layer, no window)", c, floor, cli_ratio, "–", "");
   }
   {
