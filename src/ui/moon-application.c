@@ -447,6 +447,16 @@ moon_application_shutdown (GApplication *app)
 
   g_cancellable_cancel (self->key_cancellable);
 
+  /* Everything was saved before the last window went (save_and_exit()):
+   * let go of the store, its file monitor and the clients now. */
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_clear_object (&self->controller);
+  g_clear_object (&self->client);
+  g_clear_pointer (&self->clients, g_hash_table_unref);
+  g_clear_object (&self->store);
+  g_clear_object (&self->drafts);
+
   G_APPLICATION_CLASS (moon_application_parent_class)->shutdown (app);
 }
 

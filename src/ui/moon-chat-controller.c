@@ -15,6 +15,7 @@
 #include "moon-api-error.h"
 #include "moon-chat-controller.h"
 #include "moon-chat-session.h"
+#include "moon-model-limits.h"
 #include "moon-message-row.h"
 
 /* One reply at a time per conversation, any number of conversations at
@@ -670,6 +671,29 @@ moon_chat_controller_preview (MoonChatController *self,
 
   if (self->session == NULL)
     return FALSE;
+
+  if (moon_conversation_get_model (conversation) == NULL ||
+      moon_conversation_get_model (conversation)[0] == '\0')
+    {
+      MoonModelLimits limits;
+
+      /* Nothing written yet: nothing to plan, and a new conversation is
+       * not saved before it has something in it. */
+      if (g_list_model_get_n_items (G_LIST_MODEL (conversation)) == 0)
+        {
+          moon_model_limits_lookup (self->client, self->default_model, &limits);
+          if (out_messages != NULL)
+            *out_messages = 0;
+          if (out_tokens != NULL)
+            *out_tokens = 0;
+          if (out_window != NULL)
+            *out_window = limits.context_length;
+          return TRUE;
+        }
+
+      /* A conversation saved without a model uses the default; say so. */
+      moon_conversation_set_model (conversation, self->default_model ? self->default_model : "kimi-k2.5");
+    }
 
   plan = moon_chat_session_preview (self->session, conversation, &error);
   if (plan == NULL)

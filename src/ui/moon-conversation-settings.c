@@ -98,20 +98,11 @@ update_meter (MoonConversationSettings *self)
 }
 
 static void
-update_model_rows (MoonConversationSettings *self)
+update_capabilities (MoonConversationSettings *self)
 {
   g_autoptr(MoonModelInfo) info = NULL;
-  g_autoptr(GtkStringList) models = NULL;
   MoonClient *client = moon_chat_controller_get_client (self->controller);
   const char *model = current_model (self);
-
-  models = moon_model_ids_new (client, model);
-  g_set_object (&self->models, models);
-
-  self->updating = TRUE;
-  adw_combo_row_set_model (self->model_row, G_LIST_MODEL (models));
-  adw_combo_row_set_selected (self->model_row, moon_string_list_find (models, model));
-  self->updating = FALSE;
 
   info = client ? moon_client_lookup_model (client, model) : NULL;
   if (info == NULL)
@@ -126,6 +117,24 @@ update_model_rows (MoonConversationSettings *self)
                           info == NULL || moon_model_info_accepts_field (info, "max_tokens"));
 
   update_meter (self);
+}
+
+static void
+update_model_rows (MoonConversationSettings *self)
+{
+  g_autoptr(GtkStringList) models = NULL;
+  MoonClient *client = moon_chat_controller_get_client (self->controller);
+  const char *model = current_model (self);
+
+  models = moon_model_ids_new (client, model);
+  g_set_object (&self->models, models);
+
+  self->updating = TRUE;
+  adw_combo_row_set_model (self->model_row, G_LIST_MODEL (models));
+  adw_combo_row_set_selected (self->model_row, moon_string_list_find (models, model));
+  self->updating = FALSE;
+
+  update_capabilities (self);
 }
 
 static void
@@ -150,7 +159,7 @@ model_selected_cb (MoonConversationSettings *self)
     return;
 
   moon_conversation_set_model (self->conversation, gtk_string_list_get_string (self->models, selected));
-  update_model_rows (self);
+  update_capabilities (self);
 }
 
 static void

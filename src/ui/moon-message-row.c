@@ -49,6 +49,7 @@ struct _MoonMessageRow
   GtkLabel    *thinking_title;
   GtkLabel    *reasoning_label;
   GtkSpinner  *typing_spinner;
+  GtkWidget   *bubble_line;
   GtkWidget   *bubble;
   GtkLabel    *content_label;
   MoonMarkdownView *markdown_view;
@@ -233,9 +234,37 @@ render_role (MoonMessageRow *self)
   else
     moon_markdown_view_set_text (self->markdown_view, NULL);
 
-  gtk_widget_set_halign (self->bubble, user ? GTK_ALIGN_END : GTK_ALIGN_FILL);
-  gtk_widget_set_halign (self->footer, user ? GTK_ALIGN_END : GTK_ALIGN_FILL);
-  gtk_widget_set_hexpand (GTK_WIDGET (self->footer_label), !user);
+  /* A question's actions sit beside its bubble rather than under it, so a
+   * conversation does not drift apart; a reply's footer is below it. */
+  if (user && gtk_widget_get_parent (self->footer) != self->bubble_line)
+    {
+      g_object_ref (self->footer);
+      g_object_ref (self->bubble);
+      gtk_box_remove (GTK_BOX (self->box), self->footer);
+      gtk_box_remove (GTK_BOX (self->box), self->bubble);
+      gtk_box_append (GTK_BOX (self->bubble_line), self->footer);
+      gtk_box_append (GTK_BOX (self->bubble_line), self->bubble);
+      g_object_unref (self->bubble);
+      g_object_unref (self->footer);
+    }
+  else if (!user && gtk_widget_get_parent (self->footer) != self->box)
+    {
+      g_object_ref (self->footer);
+      g_object_ref (self->bubble);
+      gtk_box_remove (GTK_BOX (self->bubble_line), self->footer);
+      gtk_box_remove (GTK_BOX (self->bubble_line), self->bubble);
+      gtk_box_insert_child_after (GTK_BOX (self->box), self->bubble, self->bubble_line);
+      gtk_box_insert_child_after (GTK_BOX (self->box), self->footer, self->error_box);
+      g_object_unref (self->bubble);
+      g_object_unref (self->footer);
+    }
+
+  gtk_widget_set_visible (self->bubble_line, user);
+  gtk_widget_set_valign (self->footer, user ? GTK_ALIGN_CENTER : GTK_ALIGN_FILL);
+  /* Model, usage and Continue read together on the left; the actions go
+   * to the right edge. */
+  gtk_widget_set_hexpand (self->actions, !user);
+  gtk_widget_set_halign (self->actions, user ? GTK_ALIGN_FILL : GTK_ALIGN_END);
   gtk_widget_set_visible (self->edit_button, user);
   gtk_widget_set_visible (self->regenerate_button, assistant);
 }
@@ -486,6 +515,7 @@ moon_message_row_class_init (MoonMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MoonMessageRow, thinking_title);
   gtk_widget_class_bind_template_child (widget_class, MoonMessageRow, reasoning_label);
   gtk_widget_class_bind_template_child (widget_class, MoonMessageRow, typing_spinner);
+  gtk_widget_class_bind_template_child (widget_class, MoonMessageRow, bubble_line);
   gtk_widget_class_bind_template_child (widget_class, MoonMessageRow, bubble);
   gtk_widget_class_bind_template_child (widget_class, MoonMessageRow, content_label);
   gtk_widget_class_bind_template_child (widget_class, MoonMessageRow, markdown_view);

@@ -471,10 +471,28 @@ rename_response_cb (AdwAlertDialog *dialog,
   moon_conversation_store_rename (self->store, conversation, gtk_editable_get_text (entry));
 }
 
+static gboolean
+rename_key_pressed_cb (AdwDialog             *dialog,
+                       guint                  keyval,
+                       guint                  keycode,
+                       GdkModifierType        state,
+                       GtkEventControllerKey *controller)
+{
+  /* The title entry keeps Escape from reaching the dialog: cancel here. */
+  if (keyval == GDK_KEY_Escape && (state & gtk_accelerator_get_default_mod_mask ()) == 0)
+    {
+      adw_dialog_close (dialog);
+      return GDK_EVENT_STOP;
+    }
+
+  return GDK_EVENT_PROPAGATE;
+}
+
 static void
 rename_conversation (MoonWindow       *self,
                      MoonConversation *conversation)
 {
+  GtkEventController *controller;
   g_autofree char *title = NULL;
   AdwDialog *dialog;
   GtkWidget *entry;
@@ -504,6 +522,11 @@ rename_conversation (MoonWindow       *self,
   g_object_set_data_full (G_OBJECT (dialog), "conversation", g_object_ref (conversation), g_object_unref);
   g_object_set_data (G_OBJECT (dialog), "entry", entry);
   g_signal_connect_object (dialog, "response", G_CALLBACK (rename_response_cb), self, 0);
+
+  controller = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  g_signal_connect_swapped (controller, "key-pressed", G_CALLBACK (rename_key_pressed_cb), dialog);
+  gtk_widget_add_controller (GTK_WIDGET (dialog), controller);
 
   adw_dialog_present (dialog, GTK_WIDGET (self));
   gtk_widget_grab_focus (entry);
@@ -880,7 +903,6 @@ save_welcome_key_action (GtkWidget  *widget,
 {
   MoonWindow *self = MOON_WINDOW (widget);
   const char *key = gtk_editable_get_text (GTK_EDITABLE (self->welcome_key_row));
-  const char *url;
 
   if (key[0] == '\0')
     {
@@ -890,14 +912,16 @@ save_welcome_key_action (GtkWidget  *widget,
       return;
     }
 
-  url = adw_combo_row_get_selected (self->welcome_endpoint_row) == 0
-        ? MOON_CLIENT_BASE_URL_CN : MOON_CLIENT_BASE_URL_GLOBAL;
-  {
-    g_autofree char *current = moon_application_dup_base_url (self->application);
+  /* A custom endpoint (set in Preferences) is kept as it is. */
+  if (gtk_widget_get_visible (GTK_WIDGET (self->welcome_endpoint_row)))
+    {
+      g_autofree char *current = moon_application_dup_base_url (self->application);
+      const char *url = adw_combo_row_get_selected (self->welcome_endpoint_row) == 0
+                        ? MOON_CLIENT_BASE_URL_CN : MOON_CLIENT_BASE_URL_GLOBAL;
 
-    if (!g_str_equal (current, url))
-      g_settings_set_string (self->settings, "base-url", url);
-  }
+      if (!g_str_equal (current, url))
+        g_settings_set_string (self->settings, "base-url", url);
+    }
 
   gtk_widget_action_set_enabled (widget, "win.save-welcome-key", FALSE);
   moon_application_set_api_key_async (self->application, key, self->cancellable,
@@ -908,7 +932,9 @@ static void
 update_welcome_endpoint (MoonWindow *self)
 {
   g_autofree char *url = moon_application_dup_base_url (self->application);
+  gboolean known = g_str_equal (url, MOON_CLIENT_BASE_URL_CN) || g_str_equal (url, MOON_CLIENT_BASE_URL_GLOBAL);
 
+  gtk_widget_set_visible (GTK_WIDGET (self->welcome_endpoint_row), known);
   adw_combo_row_set_selected (self->welcome_endpoint_row,
                               g_str_equal (url, MOON_CLIENT_BASE_URL_GLOBAL) ? 1 : 0);
 }

@@ -853,7 +853,20 @@ moon_test_app_quit (MoonApplication *app)
   moon_test_wait (gtk_application_get_windows (GTK_APPLICATION (app)) == NULL);
   moon_test_wait (moon_application_get_saved_for_exit (app));
   g_application_quit (G_APPLICATION (app));
-  g_object_unref (app);
+  /* What g_application_run() does when its loop ends: the app lets go of
+   * its store (and the store's folder monitor) before the next test. */
+  g_signal_emit_by_name (app, "shutdown");
+
+  /* Only g_application_run() can unregister an application from the bus,
+   * and GApplication warns when a registered one is finalized: keep the
+   * (now empty) object until the test process ends. */
+  {
+    static GPtrArray *quit_apps;
+
+    if (quit_apps == NULL)
+      quit_apps = g_ptr_array_new ();
+    g_ptr_array_add (quit_apps, app);
+  }
 }
 
 /**

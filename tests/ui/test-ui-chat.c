@@ -605,6 +605,134 @@ test_drafts (Fixture       *f,
   g_assert_cmpstr (text, ==, "half a thought for A");
 }
 
+static void
+read_clipboard_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  char **text = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static char *
+read_clipboard (GtkWidget *widget)
+{
+  char *text = NULL;
+
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (widget), NULL, read_clipboard_cb, &text);
+  moon_test_wait (text != NULL);
+
+  return text;
+}
+
+/* The message actions: copy the last reply, edit and resend a question,
+ * regenerate a reply, delete a message. */
+static void
+test_message_actions (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(MoonMessage) first = NULL;
+  g_autoptr(MoonMessage) question = NULL;
+  g_autoptr(MoonMessage) edited_reply = NULL;
+  g_autoptr(MoonMessage) regenerated = NULL;
+  MoonConversation *conversation;
+  GtkWidget *row;
+  g_autofree char *copied = NULL;
+  g_autofree char *in_composer = NULL;
+  JsonObject *request;
+  JsonArray *messages;
+
+  moon_test_server_queue (f->server, moon_test_reply_new_stream (NULL, "Paris is the capital of France.", 3));
+  moon_test_server_queue (f->server, moon_test_reply_new_stream (NULL, "Rome is the capital of Italy.", 3));
+  moon_test_server_queue (f->server, moon_test_reply_new_stream (NULL, "Rome, on the Tiber.", 3));
+
+  fixture_start (f);
+  conversation = new_conversation (f);
+  first = send (f, "Capital of France?");
+  moon_test_wait (moon_message_get_state (first) == MOON_MESSAGE_STATE_DONE);
+
+  /* Ctrl+Shift+C copies the last reply. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.copy-last-reply", NULL);
+  copied = read_clipboard (GTK_WIDGET (f->window));
+  g_assert_cmpstr (copied, ==, "Paris is the capital of France.");
+
+  /* Edit and resend: the question gets new text, the old reply goes. */
+  question = g_list_model_get_item (G_LIST_MODEL (conversation), 0);
+  row = wait_for_row (f, question);
+  g_signal_emit_by_name (moon_test_find_button (row, "row.edit"), "clicked");
+  in_composer = moon_composer_dup_text (f->composer);
+  g_assert_cmpstr (in_composer, ==, "Capital of France?");
+  g_assert_true (moon_composer_get_editing (f->composer) == question);
+  moon_test_screenshot (GTK_WIDGET (f->window), "editing");
+
+  moon_composer_set_text (f->composer, "Capital of Italy?");
+  gtk_widget_activate_action (GTK_WIDGET (f->composer), "composer.send", NULL);
+  g_assert_null (moon_composer_get_editing (f->composer));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (conversation)), ==, 2);
+  edited_reply = g_list_model_get_item (G_LIST_MODEL (conversation), 1);
+  moon_test_wait (moon_message_get_state (edited_reply) == MOON_MESSAGE_STATE_DONE);
+  {
+    g_autoptr(MoonMessage) now = g_list_model_get_item (G_LIST_MODEL (conversation), 0);
+
+    g_assert_cmpstr (moon_message_get_content (now), ==, "Capital of Italy?");
+  }
+  g_assert_cmpstr (moon_message_get_content (edited_reply), ==, "Rome is the capital of Italy.");
+  request = moon_test_server_get_request (f->server, 1);
+  messages = json_object_get_array_member (request, "messages");
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    g_assert_null (strstr (json_object_get_string_member (json_array_get_object_element (messages, i), "content"),
+                           "France"));
+
+  /* Regenerate replaces the reply. */
+  row = wait_for_row (f, edited_reply);
+  g_signal_emit_by_name (moon_test_find_button (row, "row.regenerate"), "clicked");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (conversation)), ==, 2);
+  regenerated = g_list_model_get_item (G_LIST_MODEL (conversation), 1);
+  g_assert_true (regenerated != edited_reply);
+  moon_test_wait (moon_message_get_state (regenerated) == MOON_MESSAGE_STATE_DONE);
+  g_assert_cmpstr (moon_message_get_content (regenerated), ==, "Rome, on the Tiber.");
+
+  /* Delete a message. */
+  row = wait_for_row (f, regenerated);
+  g_signal_emit_by_name (moon_test_find_button (row, "row.delete"), "clicked");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (conversation)), ==, 1);
+}
+
+/* Quitting while a reply streams stops it, keeps what arrived, and saves
+ * it before the process ends. */
+static void
+test_quit_while_streaming (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(MoonMessage) reply = NULL;
+  g_autoptr(MoonConversation) conversation = NULL;
+  g_autofree char *partial = NULL;
+  g_autofree char *saved = NULL;
+  MoonTestReply *stream;
+
+  stream = moon_test_reply_new_stream (NULL, "First half, then the second half.", 4);
+  moon_test_reply_set_hold_after (stream, 3);
+  moon_test_server_queue (f->server, stream);
+
+  fixture_start (f);
+  conversation = g_object_ref (new_conversation (f));
+  reply = send (f, "Tell me in two halves");
+  moon_test_wait (moon_test_server_get_n_held (f->server) == 1 &&
+                  moon_message_get_content_length (reply) > 0);
+  moon_test_run_for (100);
+  partial = g_strdup (moon_message_get_content (reply));
+
+  fixture_quit (f);
+
+  g_assert_cmpint (moon_message_get_state (reply), ==, MOON_MESSAGE_STATE_CANCELLED);
+  saved = read_saved_file (conversation);
+  g_assert_nonnull (strstr (saved, partial));
+  g_assert_nonnull (strstr (saved, "\"state\":\"cancelled\""));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -618,6 +746,8 @@ main (int   argc,
   g_test_add ("/ui/chat/switch-while-streaming", Fixture, NULL, fixture_set_up, test_switch_while_streaming, fixture_tear_down);
   g_test_add ("/ui/chat/delete-and-undo", Fixture, NULL, fixture_set_up, test_delete_and_undo, fixture_tear_down);
   g_test_add ("/ui/chat/drafts", Fixture, NULL, fixture_set_up, test_drafts, fixture_tear_down);
+  g_test_add ("/ui/chat/message-actions", Fixture, NULL, fixture_set_up, test_message_actions, fixture_tear_down);
+  g_test_add ("/ui/chat/quit-while-streaming", Fixture, NULL, fixture_set_up, test_quit_while_streaming, fixture_tear_down);
 
   return g_test_run ();
 }

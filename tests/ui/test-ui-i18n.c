@@ -63,6 +63,58 @@ test_window_in_chinese (void)
   moon_test_app_quit (app);
 }
 
+static const char chinese_reply[] =
+  "月球与地球的平均距离约为 **384,400 公里**。\n"
+  "\n"
+  "- 近地点：约 363,300 公里\n"
+  "- 远地点：约 405,500 公里\n"
+  "\n"
+  "光从月球到地球大约需要 `1.28` 秒。";
+
+/* A whole exchange in Chinese: the question, the thinking, the reply with
+ * Markdown, as a Chinese-speaking user sees it. */
+static void
+test_chat_in_chinese (void)
+{
+  g_autoptr(MoonTestServer) server = moon_test_server_new ();
+  g_autoptr(MoonMessage) reply = NULL;
+  MoonTestReply *stream;
+  MoonApplication *app;
+  MoonWindow *window;
+  MoonComposer *composer;
+  MoonConversation *conversation;
+  GtkWidget *row;
+
+  stream = moon_test_reply_new_stream ("用户问月地距离，给出平均值和近地点、远地点。", chinese_reply, 8);
+  moon_test_server_queue (server, stream);
+  moon_test_store_key (moon_test_server_get_base_url (server), "sk-moonchat-i18n-chat");
+
+  app = moon_test_app_start (moon_test_server_get_base_url (server));
+  window = moon_test_app_get_window (app);
+  composer = moon_chat_view_get_composer (moon_window_get_chat_view (window));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL);
+  conversation = moon_window_get_conversation (window);
+  moon_composer_set_text (composer, "月亮离地球有多远？");
+  gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL);
+  reply = g_list_model_get_item (G_LIST_MODEL (conversation), 1);
+  moon_test_wait (moon_message_get_state (reply) == MOON_MESSAGE_STATE_DONE);
+  moon_test_wait ((row = moon_test_find_message_row (window, reply)) != NULL);
+  moon_test_wait_frames (row, 3);
+
+  g_assert_cmpstr (moon_message_get_content (reply), ==, chinese_reply);
+  g_assert_nonnull (moon_test_find_label (row, "近地点：约 363,300 公里"));
+  /* The sidebar names the conversation after the question. */
+  g_assert_cmpstr (moon_conversation_get_title (conversation), ==, "月亮离地球有多远？");
+
+  moon_test_screenshot (GTK_WIDGET (window), "main-window-zh_CN");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  moon_test_screenshot (GTK_WIDGET (window), "main-window-zh_CN-dark");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+
+  moon_test_app_quit (app);
+}
+
 static void
 test_desktop_file_in_chinese (void)
 {
@@ -97,6 +149,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/ui/i18n/window-in-chinese", test_window_in_chinese);
+  g_test_add_func ("/ui/i18n/chat-in-chinese", test_chat_in_chinese);
   g_test_add_func ("/ui/i18n/desktop-file-in-chinese", test_desktop_file_in_chinese);
 
   return g_test_run ();
