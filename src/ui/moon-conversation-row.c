@@ -13,6 +13,7 @@
 
 #include "moon-conversation-row.h"
 #include "moon-format.h"
+#include "moon-ui-util.h"
 
 struct _MoonConversationRow
 {
@@ -80,6 +81,19 @@ update_busy (MoonConversationRow *self)
 
   gtk_widget_set_visible (GTK_WIDGET (self->busy_spinner), busy);
   gtk_spinner_set_spinning (self->busy_spinner, busy);
+}
+
+static void
+update_title_tooltip (MoonConversationRow *self)
+{
+  g_autofree char *title = NULL;
+
+  /* The whole title, for one that is ellipsized. Set on demand: the list
+   * keeps ~200 rows, and gtk_widget_set_tooltip_text() costs two X round
+   * trips each. */
+  if (self->conversation != NULL)
+    title = moon_conversation_dup_display_title (self->conversation);
+  moon_widget_set_tooltip_on_demand (GTK_WIDGET (self->title_label), title);
 }
 
 static void
@@ -311,13 +325,13 @@ moon_conversation_row_init (MoonConversationRow *self)
   self->bindings = g_binding_group_new ();
   g_binding_group_bind (self->bindings, "display-title", self->title_label, "label",
                         G_BINDING_SYNC_CREATE);
-  g_binding_group_bind (self->bindings, "display-title", self->title_label, "tooltip-text",
-                        G_BINDING_SYNC_CREATE);
 
   self->signals = g_signal_group_new (MOON_TYPE_CONVERSATION);
   g_signal_group_connect_object (self->signals, "notify::updated", G_CALLBACK (update_time),
                                  self, G_CONNECT_SWAPPED);
   g_signal_group_connect_object (self->signals, "notify::is-busy", G_CALLBACK (update_busy),
+                                 self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->signals, "notify::display-title", G_CALLBACK (update_title_tooltip),
                                  self, G_CONNECT_SWAPPED);
 
   gesture = gtk_gesture_click_new ();
@@ -382,6 +396,7 @@ moon_conversation_row_set_conversation (MoonConversationRow *self,
 
   update_time (self);
   update_busy (self);
+  update_title_tooltip (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONVERSATION]);
 }
