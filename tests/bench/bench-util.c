@@ -464,8 +464,8 @@ bench_generate_history (const char  *directory,
  *
  * Returns: the peak resident set size of this process so far (VmHWM), in KiB
  */
-gint64
-bench_peak_rss_kb (void)
+static gint64
+status_kb (const char *field)
 {
   g_autofree char *status = NULL;
   const char *line;
@@ -473,11 +473,28 @@ bench_peak_rss_kb (void)
   if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
     return -1;
 
-  line = strstr (status, "VmHWM:");
+  line = strstr (status, field);
   if (line == NULL)
     return -1;
 
-  return g_ascii_strtoll (line + strlen ("VmHWM:"), NULL, 10);
+  return g_ascii_strtoll (line + strlen (field), NULL, 10);
+}
+
+gint64
+bench_peak_rss_kb (void)
+{
+  return status_kb ("VmHWM:");
+}
+
+/**
+ * bench_rss_kb:
+ *
+ * Returns: the resident set size of this process now (VmRSS), in KiB
+ */
+gint64
+bench_rss_kb (void)
+{
+  return status_kb ("VmRSS:");
 }
 
 /**

@@ -37,6 +37,7 @@ char       *bench_generate_history  (const char  *directory,
                                      GError     **error);
 
 gint64      bench_peak_rss_kb       (void);
+gint64      bench_rss_kb            (void);
 gint64      bench_cpu_us            (void);
 gint64      bench_env_time          (const char  *name);
 

@@ -225,6 +225,7 @@ startup_after_paint_cb (GdkFrameClock *clock,
         g_autoptr(GPtrArray) rows = moon_test_find_all (find_sidebar (s->window), MOON_TYPE_CONVERSATION_ROW);
 
         print_figure ("sidebar_rows", rows->len);
+        print_figure ("startup_rss_kb", bench_rss_kb ());
       }
 
       if (s->open_id == NULL)
