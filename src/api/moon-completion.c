@@ -38,6 +38,8 @@
  */
 
 #define READ_BUFFER_SIZE (16 * 1024)
+/* How long one read callback may go on with data that has already arrived. */
+#define DRAIN_US 4000
 #define MAX_ERROR_BODY (64 * 1024)
 
 struct _MoonCompletion
@@ -71,6 +73,7 @@ struct _MoonCompletion
   GError        *stream_error;
   GError        *first_skip_error;
   guint8        *buffer;
+  gint64         last_activity;     /* last byte read, for the idle timer */
   guint          attempts;
   guint          status;
   char          *content_type;
@@ -528,6 +531,14 @@ static gboolean
 idle_timeout_cb (gpointer user_data)
 {
   MoonCompletion *self = user_data;
+  gint64 deadline = self->last_activity + (gint64) self->idle_timeout * G_USEC_PER_SEC;
+
+  /* Data came since the timer was set: wait for the rest of the period. */
+  if (deadline > g_get_monotonic_time ())
+    {
+      g_source_set_ready_time (self->idle_source, deadline);
+      return G_SOURCE_CONTINUE;
+    }
 
   g_debug ("no data for %u s, giving up", self->idle_timeout);
   self->timed_out = TRUE;
@@ -536,11 +547,15 @@ idle_timeout_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Called for every read: it only notes the time. Moving the source's ready
+ * time would wake the main context (a write to its wakeup fd) every time. */
 static void
 restart_idle_timer (MoonCompletion *self)
 {
   if (self->idle_timeout == 0 || self->finished)
     return;
+
+  self->last_activity = g_get_monotonic_time ();
 
   if (self->idle_source == NULL)
     {
@@ -550,8 +565,9 @@ restart_idle_timer (MoonCompletion *self)
       g_source_attach (self->idle_source, self->context);
     }
 
-  g_source_set_ready_time (self->idle_source,
-                           g_get_monotonic_time () + (gint64) self->idle_timeout * G_USEC_PER_SEC);
+  if (g_source_get_ready_time (self->idle_source) == -1)
+    g_source_set_ready_time (self->idle_source,
+                             self->last_activity + (gint64) self->idle_timeout * G_USEC_PER_SEC);
 }
 
 static void
@@ -806,21 +822,19 @@ on_event (const MoonSseEvent *event,
 
 static void read_more (GTask *task);
 
-static void
-read_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
+/* Handles one read. Returns TRUE if the reply goes on (read more). */
+static gboolean
+handle_read (GTask  *task,
+             gssize  n_read,
+             GError *read_error)
 {
-  g_autoptr(GTask) task = user_data;
   MoonCompletion *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-  gssize n_read;
+  g_autoptr(GError) error = read_error;
 
-  n_read = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
   if (n_read < 0)
     {
       finish_io_error (task, error);
-      return;
+      return FALSE;
     }
 
   if (n_read == 0)
@@ -829,7 +843,7 @@ read_cb (GObject      *object,
         finish (task, g_steal_pointer (&error));
       else
         finish_reply (task);
-      return;
+      return FALSE;
     }
 
   restart_idle_timer (self);
@@ -842,16 +856,56 @@ read_cb (GObject      *object,
           moon_api_error_set_request_id (error, self->request_id);
           finish (task, g_steal_pointer (&error));
         }
-      return;
+      return FALSE;
     }
 
   if (finish_if_cancelled (task))
-    return;
+    return FALSE;
 
   if (moon_sse_parser_is_stopped (self->parser))
     {
       finish_reply (task);
-      return;
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+read_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  MoonCompletion *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  gssize n_read;
+  gint64 deadline;
+
+  n_read = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
+  if (!handle_read (task, n_read, error))
+    return;
+
+  /* A fast stream arrives as one HTTP chunk per event, and each read
+   * returns at most one chunk: take what has already arrived now, for a
+   * few milliseconds, rather than one main-loop round trip per event. */
+  if (G_IS_POLLABLE_INPUT_STREAM (self->stream) &&
+      g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (self->stream)))
+    {
+      deadline = g_get_monotonic_time () + DRAIN_US;
+      while (g_get_monotonic_time () < deadline)
+        {
+          n_read = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (self->stream),
+                                                             self->buffer, READ_BUFFER_SIZE,
+                                                             self->cancellable, &error);
+          if (n_read < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            {
+              g_clear_error (&error);
+              break;
+            }
+          if (!handle_read (task, n_read, error))
+            return;
+        }
     }
 
   read_more (task);
@@ -862,7 +916,9 @@ read_more (GTask *task)
 {
   MoonCompletion *self = g_task_get_source_object (task);
 
-  g_input_stream_read_async (self->stream, self->buffer, READ_BUFFER_SIZE, G_PRIORITY_DEFAULT,
+  /* Below redraws (GDK_PRIORITY_REDRAW) and input: a reply that arrives
+   * faster than it can be shown must not keep a window from drawing it. */
+  g_input_stream_read_async (self->stream, self->buffer, READ_BUFFER_SIZE, G_PRIORITY_DEFAULT_IDLE,
                              self->cancellable, read_cb, g_object_ref (task));
 }
 
@@ -1532,6 +1588,8 @@ moon_completion_set_idle_timeout (MoonCompletion *self,
   self->idle_timeout = seconds;
   if (seconds == 0)
     stop_idle_timer (self);
+  else if (self->idle_source != NULL && g_source_get_ready_time (self->idle_source) != -1)
+    g_source_set_ready_time (self->idle_source, self->last_activity + (gint64) seconds * G_USEC_PER_SEC);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDLE_TIMEOUT]);
 }
 

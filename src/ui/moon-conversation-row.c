@@ -13,6 +13,7 @@
 
 #include "moon-conversation-row.h"
 #include "moon-format.h"
+#include "moon-ui-util.h"
 
 struct _MoonConversationRow
 {
@@ -26,6 +27,10 @@ struct _MoonConversationRow
   GtkLabel         *title_label;
   GtkSpinner       *busy_spinner;
   GtkLabel         *time_label;
+  GMenuModel       *row_menu;
+
+  /* Made on first use: the list view keeps some 200 rows alive, and a
+   * popover menu for each of them made start-up slower by a third. */
   GtkPopover       *menu;
 };
 
@@ -79,6 +84,19 @@ update_busy (MoonConversationRow *self)
 }
 
 static void
+update_title_tooltip (MoonConversationRow *self)
+{
+  g_autofree char *title = NULL;
+
+  /* The whole title, for one that is ellipsized. Set on demand: the list
+   * keeps ~200 rows, and gtk_widget_set_tooltip_text() costs two X round
+   * trips each. */
+  if (self->conversation != NULL)
+    title = moon_conversation_dup_display_title (self->conversation);
+  moon_widget_set_tooltip_on_demand (GTK_WIDGET (self->title_label), title);
+}
+
+static void
 row_action_cb (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
@@ -102,6 +120,14 @@ show_menu (MoonConversationRow *self,
            double               y)
 {
   GdkRectangle rect = { (int) x, (int) y, 1, 1 };
+
+  if (self->menu == NULL)
+    {
+      self->menu = GTK_POPOVER (gtk_popover_menu_new_from_model (self->row_menu));
+      gtk_popover_set_has_arrow (self->menu, FALSE);
+      gtk_widget_set_halign (GTK_WIDGET (self->menu), GTK_ALIGN_START);
+      gtk_widget_set_parent (GTK_WIDGET (self->menu), GTK_WIDGET (self));
+    }
 
   if (x >= 0)
     gtk_popover_set_pointing_to (self->menu, &rect);
@@ -186,7 +212,8 @@ moon_conversation_row_size_allocate (GtkWidget *widget,
   MoonConversationRow *self = MOON_CONVERSATION_ROW (widget);
 
   gtk_widget_allocate (gtk_widget_get_first_child (widget), width, height, baseline, NULL);
-  gtk_popover_present (self->menu);
+  if (self->menu != NULL)
+    gtk_popover_present (self->menu);
 }
 
 static void
@@ -201,6 +228,7 @@ moon_conversation_row_dispose (GObject *object)
        child != NULL;
        child = gtk_widget_get_first_child (GTK_WIDGET (self)))
     gtk_widget_unparent (child);
+  self->menu = NULL;
   g_clear_object (&self->bindings);
   g_clear_object (&self->signals);
 
@@ -277,7 +305,7 @@ moon_conversation_row_class_init (MoonConversationRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MoonConversationRow, title_label);
   gtk_widget_class_bind_template_child (widget_class, MoonConversationRow, busy_spinner);
   gtk_widget_class_bind_template_child (widget_class, MoonConversationRow, time_label);
-  gtk_widget_class_bind_template_child (widget_class, MoonConversationRow, menu);
+  gtk_widget_class_bind_template_child (widget_class, MoonConversationRow, row_menu);
 
   gtk_widget_class_install_action (widget_class, "conversation.rename", NULL, row_action_cb);
   gtk_widget_class_install_action (widget_class, "conversation.delete", NULL, row_action_cb);
@@ -297,13 +325,13 @@ moon_conversation_row_init (MoonConversationRow *self)
   self->bindings = g_binding_group_new ();
   g_binding_group_bind (self->bindings, "display-title", self->title_label, "label",
                         G_BINDING_SYNC_CREATE);
-  g_binding_group_bind (self->bindings, "display-title", self->title_label, "tooltip-text",
-                        G_BINDING_SYNC_CREATE);
 
   self->signals = g_signal_group_new (MOON_TYPE_CONVERSATION);
   g_signal_group_connect_object (self->signals, "notify::updated", G_CALLBACK (update_time),
                                  self, G_CONNECT_SWAPPED);
   g_signal_group_connect_object (self->signals, "notify::is-busy", G_CALLBACK (update_busy),
+                                 self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->signals, "notify::display-title", G_CALLBACK (update_title_tooltip),
                                  self, G_CONNECT_SWAPPED);
 
   gesture = gtk_gesture_click_new ();
@@ -368,6 +396,7 @@ moon_conversation_row_set_conversation (MoonConversationRow *self,
 
   update_time (self);
   update_busy (self);
+  update_title_tooltip (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONVERSATION]);
 }

@@ -215,6 +215,12 @@ text_label_new (void)
 
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
   gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  /* A wrapping label finds its minimum width by laying its text out as
+   * narrow as it will go; with no width-chars that is one character a line,
+   * and Pango shapes the rest of the text again at every break: seconds for
+   * a long reply (issue 7). Twelve characters are narrower than any window
+   * and take a fraction of that. */
+  gtk_label_set_width_chars (GTK_LABEL (label), 12);
   gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
   gtk_label_set_selectable (GTK_LABEL (label), TRUE);
   gtk_widget_set_hexpand (label, TRUE);

@@ -15,6 +15,7 @@
 #include "moon-format.h"
 #include "moon-markdown-view.h"
 #include "moon-message-row.h"
+#include "moon-ui-util.h"
 
 /* A row is recycled by the list view: moon_message_row_set_message() swaps
  * the message it observes. The message notifies on every streamed delta;
@@ -316,7 +317,7 @@ render_state (MoonMessageRow *self)
 
   if (moon_message_get_usage (message) != NULL)
     tooltip = moon_format_usage_tooltip (moon_message_get_usage (message));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->footer_label), tooltip);
+  moon_widget_set_tooltip_on_demand (GTK_WIDGET (self->footer_label), tooltip);
 
   gtk_widget_set_visible (self->continue_button, finished && moon_chat_session_can_continue (message));
   gtk_widget_set_sensitive (self->actions, finished);
@@ -542,6 +543,12 @@ static void
 moon_message_row_init (MoonMessageRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* Not in the template: see moon_widget_set_tooltip_on_demand(). */
+  moon_widget_set_tooltip_on_demand (self->copy_button, _("Copy"));
+  moon_widget_set_tooltip_on_demand (self->edit_button, _("Edit and Resend"));
+  moon_widget_set_tooltip_on_demand (self->regenerate_button, _("Regenerate"));
+  moon_widget_set_tooltip_on_demand (self->delete_button, _("Delete"));
 }
 
 /**

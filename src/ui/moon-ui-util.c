@@ -81,3 +81,52 @@ moon_string_list_find (GtkStringList *list,
 
   return GTK_INVALID_LIST_POSITION;
 }
+
+static GQuark tooltip_quark;
+
+static gboolean
+query_tooltip_cb (GtkWidget  *widget,
+                  int         x,
+                  int         y,
+                  gboolean    keyboard_mode,
+                  GtkTooltip *tooltip,
+                  gpointer    user_data)
+{
+  const char *text = g_object_get_qdata (G_OBJECT (widget), tooltip_quark);
+
+  if (text == NULL)
+    return FALSE;
+
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
+/**
+ * moon_widget_set_tooltip_on_demand:
+ * @widget: a widget
+ * @text: (nullable): the tooltip, or %NULL for none
+ *
+ * Like gtk_widget_set_tooltip_text(), but GTK only gets the text when it is
+ * about to show a tooltip. gtk_widget_set_tooltip_text() on a visible
+ * widget re-checks the tooltip under the pointer at once, which on X11 asks
+ * the X server where the pointer is: two round trips each time. Rows of a
+ * list view (some 200 of them alive at once) and a row re-rendered every
+ * frame while a reply streams add that up to seconds.
+ */
+void
+moon_widget_set_tooltip_on_demand (GtkWidget  *widget,
+                                   const char *text)
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  if (G_UNLIKELY (tooltip_quark == 0))
+    tooltip_quark = g_quark_from_static_string ("moon-tooltip-on-demand");
+
+  if (g_object_get_qdata (G_OBJECT (widget), tooltip_quark) == NULL &&
+      g_signal_handler_find (widget, G_SIGNAL_MATCH_FUNC, 0, 0, NULL, query_tooltip_cb, NULL) == 0)
+    g_signal_connect (widget, "query-tooltip", G_CALLBACK (query_tooltip_cb), NULL);
+
+  g_object_set_qdata_full (G_OBJECT (widget), tooltip_quark,
+                           text != NULL && text[0] != '\0' ? g_strdup (text) : NULL, g_free);
+  gtk_widget_set_has_tooltip (widget, text != NULL && text[0] != '\0');
+}

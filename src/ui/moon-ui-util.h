@@ -17,5 +17,7 @@ GtkStringList *moon_model_ids_new         (MoonClient    *client,
                                            const char    *must_include);
 guint          moon_string_list_find      (GtkStringList *list,
                                            const char    *string);
+void           moon_widget_set_tooltip_on_demand (GtkWidget  *widget,
+                                                  const char *text);
 
 G_END_DECLS
