@@ -140,8 +140,11 @@ lookup_key_cb (GObject      *object,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
+  /* Not a programming error: a desktop without a Secret Service (or a sandbox
+   * without the Secret portal) is a normal situation, and set_key_error() below
+   * shows it to the user. So a message, not a warning. */
   if (error != NULL)
-    g_warning ("Could not read the API key from the keyring: %s", error->message);
+    g_message ("Could not read the API key from the keyring: %s", error->message);
 
   /* No keyring, or no key in it: a key in the environment serves this run. */
   env_key = g_getenv ("MOONSHOT_API_KEY");
