@@ -216,7 +216,11 @@ test_session (void)
   /* Export both ways, into the data folder the search covers. */
   markdown = g_file_new_build_filename (g_get_user_data_dir (), "exports", "chat.md", NULL);
   json = g_file_new_build_filename (g_get_user_data_dir (), "exports", "chat.json", NULL);
-  g_assert_true (g_file_make_directory_with_parents (g_file_get_parent (markdown), NULL, NULL));
+  {
+    g_autoptr(GFile) exports = g_file_get_parent (markdown);
+
+    g_assert_true (g_file_make_directory_with_parents (exports, NULL, NULL));
+  }
   moon_conversation_store_export_async (store, conversation, MOON_EXPORT_FORMAT_MARKDOWN, markdown, NULL, result_cb, &result);
   g_assert_true (moon_conversation_store_export_finish (store, wait_result (&result), &error));
   g_assert_no_error (error);
