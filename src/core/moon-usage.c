@@ -41,10 +41,29 @@ get_int (JsonObject *object,
     case G_TYPE_INT64:
       return MAX (0, json_node_get_int (node));
     case G_TYPE_DOUBLE:
-      return MAX (0, (gint64) json_node_get_double (node));
+      {
+        double value = json_node_get_double (node);
+
+        /* Out-of-range (or NaN) doubles must not reach the integer cast. */
+        if (!(value > 0))
+          return 0;
+        if (value >= 9.2e18)
+          return G_MAXINT64;
+        return (gint64) value;
+      }
     default:
       return 0;
     }
+}
+
+/* Token counts come from the network: a hostile or broken server may send
+ * numbers near G_MAXINT64, so sums saturate instead of overflowing. */
+static gint64
+add_saturating (gint64 a,
+                gint64 b)
+{
+  /* Both are >= 0 (get_int() clamps negatives). */
+  return a > G_MAXINT64 - b ? G_MAXINT64 : a + b;
 }
 
 static JsonObject *
@@ -101,7 +120,7 @@ moon_usage_from_json (JsonObject *object,
     out_usage->reasoning_tokens = get_int (object, "reasoning_tokens");
 
   if (out_usage->total_tokens == 0)
-    out_usage->total_tokens = out_usage->prompt_tokens + out_usage->completion_tokens;
+    out_usage->total_tokens = add_saturating (out_usage->prompt_tokens, out_usage->completion_tokens);
 
   return json_object_has_member (object, "prompt_tokens") ||
          json_object_has_member (object, "completion_tokens") ||
@@ -156,9 +175,9 @@ moon_usage_add (MoonUsage       *sum,
   g_return_if_fail (sum != NULL);
   g_return_if_fail (more != NULL);
 
-  sum->prompt_tokens += more->prompt_tokens;
-  sum->completion_tokens += more->completion_tokens;
-  sum->total_tokens += more->total_tokens;
-  sum->cached_tokens += more->cached_tokens;
-  sum->reasoning_tokens += more->reasoning_tokens;
+  sum->prompt_tokens = add_saturating (sum->prompt_tokens, more->prompt_tokens);
+  sum->completion_tokens = add_saturating (sum->completion_tokens, more->completion_tokens);
+  sum->total_tokens = add_saturating (sum->total_tokens, more->total_tokens);
+  sum->cached_tokens = add_saturating (sum->cached_tokens, more->cached_tokens);
+  sum->reasoning_tokens = add_saturating (sum->reasoning_tokens, more->reasoning_tokens);
 }
