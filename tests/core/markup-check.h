@@ -19,8 +19,10 @@ markup_check_attribute (const char *element,
 {
   if (g_str_equal (element, "a"))
     return g_str_equal (name, "href") &&
-           (g_str_has_prefix (value, "http://") || g_str_has_prefix (value, "https://") ||
-            g_str_has_prefix (value, "mailto:"));
+           /* URI schemes are case-insensitive (RFC 3986), as the builder treats them. */
+           (g_ascii_strncasecmp (value, "http://", 7) == 0 ||
+            g_ascii_strncasecmp (value, "https://", 8) == 0 ||
+            g_ascii_strncasecmp (value, "mailto:", 7) == 0);
   if (g_str_equal (element, "span"))
     return g_str_equal (name, "background") || g_str_equal (name, "bgalpha");
   return FALSE;
