@@ -589,19 +589,46 @@ moon_message_get_content_length (MoonMessage *self)
   return self->content->len;
 }
 
+/* The text fields (content, reasoning) share one way of being set and
+ * streamed into: notify only on a real change, once per append. */
+static void
+assign_text (MoonMessage *self,
+             GString     *field,
+             const char  *value,
+             GParamSpec  *pspec)
+{
+  if (value == NULL)
+    value = "";
+  if (g_str_equal (value, field->str))
+    return;
+
+  g_string_assign (field, value);
+  changed (self, pspec);
+}
+
+static void
+append_text (MoonMessage *self,
+             GString     *field,
+             const char  *text,
+             gssize       len,
+             GParamSpec  *pspec)
+{
+  if (len < 0)
+    len = strlen (text);
+  if (len == 0)
+    return;
+
+  g_string_append_len (field, text, len);
+  changed (self, pspec);
+}
+
 void
 moon_message_set_content (MoonMessage *self,
                           const char  *content)
 {
   g_return_if_fail (MOON_IS_MESSAGE (self));
 
-  if (content == NULL)
-    content = "";
-  if (g_str_equal (content, self->content->str))
-    return;
-
-  g_string_assign (self->content, content);
-  changed (self, properties[PROP_CONTENT]);
+  assign_text (self, self->content, content, properties[PROP_CONTENT]);
 }
 
 /**
@@ -621,13 +648,7 @@ moon_message_append_content (MoonMessage *self,
   g_return_if_fail (MOON_IS_MESSAGE (self));
   g_return_if_fail (text != NULL || len == 0);
 
-  if (len < 0)
-    len = strlen (text);
-  if (len == 0)
-    return;
-
-  g_string_append_len (self->content, text, len);
-  changed (self, properties[PROP_CONTENT]);
+  append_text (self, self->content, text, len, properties[PROP_CONTENT]);
 }
 
 /**
@@ -650,13 +671,8 @@ moon_message_set_reasoning_content (MoonMessage *self,
 {
   g_return_if_fail (MOON_IS_MESSAGE (self));
 
-  if (reasoning_content == NULL)
-    reasoning_content = "";
-  if (g_str_equal (reasoning_content, self->reasoning_content->str))
-    return;
-
-  g_string_assign (self->reasoning_content, reasoning_content);
-  changed (self, properties[PROP_REASONING_CONTENT]);
+  assign_text (self, self->reasoning_content, reasoning_content,
+               properties[PROP_REASONING_CONTENT]);
 }
 
 /**
@@ -676,13 +692,7 @@ moon_message_append_reasoning_content (MoonMessage *self,
   g_return_if_fail (MOON_IS_MESSAGE (self));
   g_return_if_fail (text != NULL || len == 0);
 
-  if (len < 0)
-    len = strlen (text);
-  if (len == 0)
-    return;
-
-  g_string_append_len (self->reasoning_content, text, len);
-  changed (self, properties[PROP_REASONING_CONTENT]);
+  append_text (self, self->reasoning_content, text, len, properties[PROP_REASONING_CONTENT]);
 }
 
 const char *
